@@ -1,0 +1,15 @@
+"""Test-wide settings: the course runs offline under test (no download is ever attempted).
+
+The environment set here is inherited by the notebook kernels nbval starts, so only settings the
+notebooks must share go into ``os.environ``; the plotting backend of the unit tests does not.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+import matplotlib
+
+os.environ["COURSE_OFFLINE"] = "1"
+matplotlib.use("Agg")  # unit tests draw off-screen; notebook kernels keep their inline backend
+sys.path.insert(0, str(Path(__file__).resolve().parent))

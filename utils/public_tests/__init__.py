@@ -1,0 +1,1 @@
+"""Public tests of the graded exercises, one module per notebook."""
