@@ -136,6 +136,8 @@ def to_float(image: np.ndarray) -> np.ndarray:
     if image.dtype == bool:
         return image.astype(np.float32)
     if np.issubdtype(image.dtype, np.floating):
+        if np.isnan(image).any():
+            raise ValueError("image: float values must lie in [0, 1], got NaN")
         if image.size and (image.min() < 0.0 or image.max() > 1.0):
             raise ValueError(
                 f"image: float values must lie in [0, 1], got min {image.min():.3g}, "
@@ -179,7 +181,12 @@ def resize(image: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
 
 
 def _check_size(size: int | tuple[int, int]) -> tuple[int, int]:
-    pair = (size, size) if isinstance(size, int | np.integer) else tuple(size)
+    if isinstance(size, int | np.integer):
+        pair = (size, size)
+    elif isinstance(size, tuple | list):
+        pair = tuple(size)
+    else:
+        pair = ()
     if len(pair) != 2 or not all(
         isinstance(v, int | np.integer) and not isinstance(v, bool) and v > 0 for v in pair
     ):

@@ -93,8 +93,8 @@ def show_matrix(
             shows a new figure.
     """
     matrix = np.asarray(matrix)
-    if matrix.ndim != 2:
-        raise ValueError(f"matrix: expected a 2-D array, got shape {matrix.shape}")
+    if matrix.ndim != 2 or matrix.size == 0:
+        raise ValueError(f"matrix: expected a non-empty 2-D array, got shape {matrix.shape}")
     if max(matrix.shape) > 20:
         raise ValueError(f"matrix: at most 20×20 to stay readable, got {matrix.shape}")
     own_figure = ax is None
@@ -105,8 +105,8 @@ def show_matrix(
     for (row, col), value in np.ndenumerate(matrix):
         colour = "white" if abs(value) > 0.6 * limit else "black"
         text = fmt.format(value)
-        if text.startswith("-") and not text.strip("-0."):  # "-0.00" → "0.00"
-            text = text[1:]
+        if "-" in text and not text.strip(" -0."):  # a tiny negative shown as "-0.00"
+            text = text.replace("-", " " if text.startswith(" ") else "", 1)
         ax.text(col, row, text, ha="center", va="center", fontsize=8, color=colour)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -129,11 +129,14 @@ def plot_history(
     Args:
         history: a ``keras.callbacks.History`` or a mapping ``{metric: [value per epoch]}``
             (keys like ``"loss"``, ``"val_loss"``, ``"accuracy"``).
-        metrics: the metrics to draw; ``"val_" + metric`` is added when the history has it.
+        metrics: the metric names to draw (or one name); ``"val_" + metric`` is added when the
+            history has it.
         title: a title over the figure.
         xlabel: what one point of a curve is (``"epoch"``, ``"step"``).
         log: use a logarithmic y axis (losses that fall by orders of magnitude).
     """
+    if isinstance(metrics, str):
+        metrics = (metrics,)
     logs: Mapping[str, Sequence[float]] = getattr(history, "history", history)
     if not isinstance(logs, Mapping):
         raise ValueError(

@@ -106,7 +106,8 @@ class Checker:
 
     def unchanged(self, what: str, before: np.ndarray, after: np.ndarray) -> bool:
         """The learner's function did not modify its input ``what`` in place."""
-        if np.array_equal(before, after):
+        numeric = np.issubdtype(np.asarray(before).dtype, np.number)
+        if np.array_equal(before, after, equal_nan=numeric):
             return True
         return self.fail(f"{self.name} modified its input {what} in place; work on a copy")
 
@@ -126,8 +127,8 @@ def summary(model: Any) -> list[list[Any]]:
     """Describe a Keras 3 model layer by layer, for architecture checks.
 
     Each row is ``[class name, output shape, number of parameters, *config]`` where the config
-    entries are those the layer has among: padding, activation, strides, kernel size, pool size,
-    rate, axis, filters/units.
+    entries are those the layer has, in this order: filters, units, kernel size, pool size,
+    strides, padding, rate, activation.
 
     Args:
         model: a built ``keras.Model`` (Sequential or Functional).
