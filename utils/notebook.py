@@ -25,8 +25,9 @@ def setup_notebook(seed: int = 0, threads: int = 2) -> None:
     - TensorFlow's intra- and inter-op thread pools are fixed to ``threads`` threads, so stored
       outputs reproduce on machines with a different number of cores.
     - TensorFlow's C++ log lines are hidden (when this runs before TensorFlow is imported):
-      ``TF_CPP_MIN_LOG_LEVEL=2`` for later INFO/WARNING lines, and the native stderr is muted while
-      TensorFlow loads (it prints the oneDNN notice before its log level applies).
+      ``TF_CPP_MIN_LOG_LEVEL=3`` for later lines (e.g. tf.data's harmless
+      "use_unbounded_threadpool" error), and the native stderr is muted while TensorFlow loads
+      (it prints the oneDNN notice before its log level applies).
     - Prints one line: library versions, the device used, the seed.
 
     Args:
@@ -38,7 +39,7 @@ def setup_notebook(seed: int = 0, threads: int = 2) -> None:
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be an int >= 1, got {threads!r}")
     if "tensorflow" not in sys.modules:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         with _muted_native_stderr():
             import tensorflow  # noqa: F401  (first import, the noisy one)
     import keras
