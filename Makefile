@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/requirements.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: install lab test run lint format clean
+.PHONY: install lab test run lint format clean release autograde grade-solutions
 
 install: $(STAMP)
 
@@ -38,5 +38,27 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Only what can be rebuilt: never submissions (submitted/) or grades (grades/: the gradebook).
 clean:
-	rm -rf $(VENV) release submitted autograded feedback gradebook.db
+	rm -rf $(VENV) release
+
+# --- grading (nbgrader) ---
+# The student versions, autograding and feedback, driven through nbgrader by `python -m grading`
+# (README "Grading with nbgrader"; `$(BIN)/python -m grading <command> --help`). Notebook
+# NN_topic is assignment NN_topic.
+NB ?=
+SUBMISSIONS ?= submitted
+GRADES ?= grades
+TIMEOUT ?= 300
+
+release: install  ## student versions in release/NN_topic/NN_topic.ipynb (one: NB=01_edge_detection)
+	$(BIN)/python -m grading release $(NB)
+
+# SUBMISSIONS holds <student>/<assignment>/<assignment>.ipynb (only read). Writes $(GRADES)/:
+# gradebook.db, scores.csv, grades.csv, feedback/, logs/, summary.txt. TIMEOUT: seconds per cell.
+autograde: install  ## grade SUBMISSIONS=<folder> into GRADES=grades (TIMEOUT=300 s per cell)
+	$(BIN)/python -m grading autograde --submissions $(SUBMISSIONS) --out $(GRADES) \
+		--timeout $(TIMEOUT)
+
+grade-solutions: install  ## release-day check: the solutions get full marks (NB= for one)
+	$(BIN)/python -m grading grade-solutions --timeout $(TIMEOUT) $(NB)

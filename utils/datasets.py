@@ -49,8 +49,16 @@ def load_digits(
         classes: (n_classes,) int64, the digit each label stands for.
     """
     _check_int("size", size, minimum=8)
-    if channels not in (1, 3) or isinstance(channels, bool):
+    if (
+        isinstance(channels, bool)
+        or not isinstance(channels, int | np.integer)
+        or channels not in (1, 3)
+    ):
         raise ValueError(f"channels: expected 1 or 3, got {channels!r}")
+    if digits is not None and (isinstance(digits, str) or not hasattr(digits, "__iter__")):
+        raise ValueError(
+            f"digits: expected a sequence of distinct integers in 0..9, got {digits!r}"
+        )
     classes = np.arange(10) if digits is None else np.asarray(list(digits))
     if (
         classes.ndim != 1
@@ -60,8 +68,12 @@ def load_digits(
         or classes.min() < 0
         or classes.max() > 9
     ):
-        raise ValueError(f"digits: expected distinct integers in 0..9, got {digits!r}")
+        raise ValueError(
+            f"digits: expected a sequence of distinct integers in 0..9, got {digits!r}"
+        )
     _check_split(test_fraction, seed)
+    if not isinstance(one_hot, bool):
+        raise ValueError(f"one_hot: expected True or False, got {one_hot!r}")
     if source not in ("offline", "mnist"):
         raise ValueError(f"source: expected 'offline' or 'mnist', got {source!r}")
 
@@ -118,17 +130,25 @@ def load_faces(
     )
 
 
-def _check_int(name: str, value: object, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ValueError(f"{name}: expected an int >= {minimum}, got {value!r}")
+def _check_int(name: str, value: object, minimum: int, maximum: int | None = None) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | np.integer)
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
+        bounds = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+        raise ValueError(f"{name}: expected an int {bounds}, got {value!r}")
 
 
 def _check_split(test_fraction: float, seed: int) -> None:
-    if isinstance(test_fraction, bool) or not isinstance(test_fraction, int | float):
+    if (
+        isinstance(test_fraction, bool)
+        or not isinstance(test_fraction, int | float | np.floating)
+        or not 0.0 < test_fraction < 1.0
+    ):
         raise ValueError(f"test_fraction: expected a number in (0, 1), got {test_fraction!r}")
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(f"test_fraction: expected a number in (0, 1), got {test_fraction!r}")
-    _check_int("seed", seed, minimum=0)
+    _check_int("seed", seed, minimum=0, maximum=2**32 - 1)
 
 
 def _positions(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
@@ -139,10 +159,19 @@ def _positions(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
 
 
 def _split(images: np.ndarray, labels: np.ndarray, test_fraction: float, seed: int) -> list:
+    """Stratified split; every class must keep at least one image on each side."""
     from sklearn.model_selection import train_test_split
 
+    smallest = int(np.bincount(labels).min())
+    n_test = test_fraction * len(labels)
+    if n_test < len(np.unique(labels)) or len(labels) - n_test < len(np.unique(labels)):
+        raise ValueError(
+            f"test_fraction: {test_fraction} leaves a class without a test or training image "
+            f"({len(labels)} images, the smallest class has {smallest})"
+        )
+
     x_train, x_test, y_train, y_test = train_test_split(
-        images, labels, test_size=test_fraction, random_state=seed, stratify=labels
+        images, labels, test_size=float(test_fraction), random_state=int(seed), stratify=labels
     )
     return [x_train, y_train, x_test, y_test]
 

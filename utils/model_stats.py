@@ -68,8 +68,9 @@ def layer_macs(layer: Any) -> int:
 def layer_table(model: Any) -> list[dict[str, Any]]:
     """One row per layer: name, type, output shape, parameters, multiplications, activations.
 
-    ``activations`` is the number of values the layer outputs for one example (its memory is
-    ``4 ×`` that in bytes for float32).
+    ``activations`` is the number of values the layer stores for one example (its memory is
+    ``4 ×`` that in bytes for float32); ``Flatten`` and ``Reshape`` store none: their output is a
+    view of their input.
     """
     import keras
 
@@ -85,7 +86,9 @@ def layer_table(model: Any) -> list[dict[str, Any]]:
                 "output_shape": tuple(outputs[0].shape),
                 "params": layer.count_params(),
                 "macs": layer_macs(layer),
-                "activations": sum(math.prod(out.shape[1:]) for out in outputs),
+                "activations": 0
+                if isinstance(layer, keras.layers.Flatten | keras.layers.Reshape)
+                else sum(math.prod(out.shape[1:]) for out in outputs),
             }
         )
     return rows

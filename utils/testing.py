@@ -158,17 +158,28 @@ def summary(model: Any) -> list[list[Any]]:
     return rows
 
 
+def compare_summaries(learner: list[list[Any]], expected: list[list[Any]]) -> list[str]:
+    """The differences between two :func:`summary` outputs (empty when they agree).
+
+    Names the number of layers when it differs, and the first differing layer with both rows.
+    """
+    problems = []
+    if len(learner) != len(expected):
+        problems.append(f"it has {len(learner)} layers but {len(expected)} were expected")
+    for index, (got, want) in enumerate(zip(learner, expected, strict=False)):
+        if got != want:
+            problems.append(f"layer {index} is {got} but {want} was expected")
+            break
+    return problems
+
+
 def comparator(learner: list[list[Any]], expected: list[list[Any]]) -> None:
     """Compare two :func:`summary` outputs; print ``All tests passed`` or say where they differ.
 
     Raises:
-        AssertionError: naming the number of layers, or the first differing layer with both rows.
+        AssertionError: listing :func:`compare_summaries`'s differences.
     """
     check = Checker("the model")
-    if len(learner) != len(expected):
-        check.fail(f"it has {len(learner)} layers but {len(expected)} were expected")
-    for index, (got, want) in enumerate(zip(learner, expected, strict=False)):
-        if got != want:
-            check.fail(f"layer {index} is {got} but {want} was expected")
-            break
+    for problem in compare_summaries(learner, expected):
+        check.fail(problem)
     check.done()
