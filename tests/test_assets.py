@@ -322,3 +322,17 @@ def test_sha256sum_streams_large_files(tmp_path):
     big = tmp_path / "big.bin"
     big.write_bytes(CONTENT * 300)  # > 1 MiB: several chunks
     assert sha256sum(big) == hashlib.sha256(CONTENT * 300).hexdigest()
+
+
+def test_offline_reason_and_notice_for_other_downloaders(monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: calls.append(a))
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    assert assets.offline_reason("https://example.org/x") == "COURSE_OFFLINE=1"
+    monkeypatch.delenv("COURSE_OFFLINE")
+    assert assets.offline_reason("https://example.org/x", offline=True) == "offline=True"
+    assert calls == []
+    assets.offline_notice("lfw_people", "no\nnetwork", "the LFW subset")
+    assert capsys.readouterr().out == (
+        "lfw_people: offline (no network) — using the offline substitute: the LFW subset\n"
+    )

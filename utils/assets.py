@@ -156,13 +156,10 @@ def resolve(
         if path.is_file():
             return _verify(asset, path)
 
-    env = os.environ.get("COURSE_OFFLINE", "")
-    if offline or (offline is None and env.strip().lower() in ("1", "true", "yes")):
-        reason = "offline=True" if offline else f"COURSE_OFFLINE={env}"
-    elif asset.url is None:
+    if asset.url is None:
         reason = "no download URL in the manifest"
     else:
-        reason = _probe(asset.url, timeout)
+        reason = offline_reason(asset.url, offline=offline, timeout=timeout)
         if reason is None:
             try:
                 path = _download(asset, cache_root, timeout)
@@ -171,14 +168,36 @@ def resolve(
             else:
                 return _verify(asset, path)
 
-    reason = " ".join(reason.split())
     if asset.offline is None:
         raise FileNotFoundError(
             f"{asset.name}: not found at {local} nor at {cached}, and the download from "
-            f"{asset.url} is not possible ({reason}); this asset has no offline substitute."
+            f"{asset.url} is not possible ({' '.join(reason.split())}); this asset has no "
+            "offline substitute."
         )
-    print(f"{asset.name}: offline ({reason}) — using the offline substitute: {asset.offline}")
+    offline_notice(asset.name, reason, asset.offline)
     return None
+
+
+def offline_reason(url: str, *, offline: bool | None = None, timeout: float = 3.0) -> str | None:
+    """Why a download from ``url`` must not be tried now, or None when the network can be used.
+
+    ``offline=True`` or, with ``offline=None``, the environment variable ``COURSE_OFFLINE=1``
+    answers at once without opening a socket; otherwise the host (or the proxy) is probed for at
+    most ``timeout`` seconds.
+    """
+    env = os.environ.get("COURSE_OFFLINE", "")
+    if offline:
+        return "offline=True"
+    if offline is None and env.strip().lower() in ("1", "true", "yes"):
+        return f"COURSE_OFFLINE={env}"
+    return _probe(url, timeout)
+
+
+def offline_notice(name: str, reason: str, substitute: str) -> None:
+    """Print the one line that says a substitute replaces ``name`` and why."""
+    print(
+        f"{name}: offline ({' '.join(reason.split())}) — using the offline substitute: {substitute}"
+    )
 
 
 def _lookup(name_or_asset: str | Asset) -> Asset:
