@@ -1,0 +1,151 @@
+"""Train the course's compact residual network on the offline digits 0–5 and ship its weights.
+
+Notebook 04 builds ResNet50 from the graded bottleneck blocks, but ResNet50's weights take ~94 MB
+in float32: too big to ship. This script trains a much smaller residual network instead, whose
+weights the notebook loads: **ResNet-14**, the CIFAR-style network of He et al. (2016, §4.2) with
+``n = 2`` *basic* blocks per stage (two 3×3 convolutions and an identity or 1×1 projection
+shortcut), 16/32/64 filters, and a stride-2 stem for 64×64 inputs: :func:`utils.models.resnet14`
+(its basic block differs from the graded identity/convolutional blocks, so nothing of the
+exercises is given away).
+
+Data: ``utils.datasets.load_digits(size=64, channels=3, digits=range(6), one_hot=True)``, 866
+training and 217 test images (the shape of the course's SIGNS set). Training is deterministic:
+``utils.setup_notebook`` seeds Python, NumPy and TensorFlow, enables op determinism and fixes
+TensorFlow to 2 threads, so a re-run on the same machine writes a byte-identical file.
+
+Usage (from the repository root)::
+
+    python scripts/train_resnet_digits.py              # train, write weights/, update the manifest
+    python scripts/train_resnet_digits.py --no-manifest  # only print the size and SHA-256
+
+It prints one line per epoch, the test accuracy, and the file's size and SHA-256, and (unless
+``--no-manifest``) writes them into the ``resnet14_digits`` entry of ``weights/MANIFEST.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NAME = "resnet14_digits"
+FILENAME = f"{NAME}.weights.h5"
+INPUT_SHAPE = (64, 64, 3)
+CLASSES = 6
+EPOCHS = 30
+BATCH_SIZE = 32
+LEARNING_RATE = 1e-3
+SEED = 0
+DESCRIPTION = (
+    "ResNet-14 (basic residual blocks, 16/32/64 filters, {params:,} parameters; "
+    "utils.models.resnet14) trained on the offline digits 0–5 at 64×64×3 "
+    "(utils.datasets.load_digits, 866 training images); test accuracy {accuracy}."
+)
+
+
+def load_data():
+    """The notebook's data: ``(X_train, Y_train, X_test, Y_test, classes)``, one-hot labels."""
+    from utils.datasets import load_digits
+
+    return load_digits(size=64, channels=3, digits=range(CLASSES), one_hot=True)
+
+
+def train(epochs: int = EPOCHS):
+    """Train ResNet-14 from seed ``SEED``; returns the model and its (correct, total) on the test.
+
+    Adam, learning rate 1e-3 decayed to 0 over the run (cosine), batch 32, categorical
+    cross-entropy, no augmentation, no early stopping: the test set is only used once, at the end.
+    """
+    import keras
+
+    from utils.models import accuracy, resnet14
+
+    X_train, Y_train, X_test, Y_test, _ = load_data()
+    keras.utils.set_random_seed(SEED)
+    model = resnet14()
+    steps = epochs * -(-len(X_train) // BATCH_SIZE)
+    schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE, decay_steps=steps)
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+
+    class Report(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            print(
+                f"epoch {epoch + 1:2d}/{epochs}: loss {logs['loss']:.4f}, "
+                f"training accuracy {100 * logs['accuracy']:.1f}%",
+                flush=True,
+            )
+
+    model.fit(
+        X_train, Y_train, batch_size=BATCH_SIZE, epochs=epochs, verbose=0, callbacks=[Report()]
+    )
+    return model, accuracy(model, X_test, Y_test)
+
+
+def update_manifest(path: Path, params: int, correct: int, total: int) -> dict:
+    """Write (or replace) this network's entry in ``weights/MANIFEST.json``; returns the entry."""
+    from utils.assets import sha256sum
+
+    entry = {
+        "name": NAME,
+        "filename": path.name,
+        "description": DESCRIPTION.format(
+            params=params, accuracy=f"{100 * correct / total:.1f}% ({correct}/{total})"
+        ),
+        "how": "python scripts/train_resnet_digits.py",
+        "sha256": sha256sum(path),
+        "size_bytes": path.stat().st_size,
+        "url": None,
+        "offline": None,
+        "cache_subdir": "models",
+    }
+    manifest = path.parent / "MANIFEST.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    names = [asset.get("name") for asset in data["assets"]]
+    if NAME in names:  # replace the entry where it is, keep the others as they are
+        data["assets"][names.index(NAME)] = entry
+    else:
+        data["assets"].append(entry)
+    manifest.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return entry
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--epochs", type=int, default=EPOCHS, help="training epochs (default 30)")
+    parser.add_argument(
+        "--no-manifest", action="store_true", help="do not update weights/MANIFEST.json"
+    )
+    args = parser.parse_args(argv)
+    if args.epochs < 1:
+        parser.error(f"--epochs must be >= 1, got {args.epochs}")
+
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import utils
+
+    utils.setup_notebook(seed=SEED)  # seeds, op determinism, 2 TensorFlow threads, quiet logs
+
+    start = time.perf_counter()
+    model, (correct, total) = train(args.epochs)
+    print(f"test accuracy {100 * correct / total:.1f}% ({correct}/{total})")
+    path = ROOT / "weights" / FILENAME
+    model.save_weights(path)
+    print(f"trained and saved in {time.perf_counter() - start:.0f} s: weights/{FILENAME}")
+
+    from utils.assets import sha256sum
+
+    print(f"size_bytes {path.stat().st_size}, sha256 {sha256sum(path)}")
+    if not args.no_manifest:
+        update_manifest(path, model.count_params(), correct, total)
+        print(f"weights/MANIFEST.json: entry {NAME!r} updated")
+
+
+if __name__ == "__main__":
+    main()
