@@ -94,8 +94,12 @@ def yolo_v2(
         raise ValueError(f"width: expected a number in (0, 1], got {width!r}")
 
     conv = _DarknetConvs(width)
-    pool = keras.layers.MaxPooling2D
-    inputs = keras.Input((h, w, c))
+    pools = iter(range(1, 6))
+
+    def pool() -> Any:
+        return keras.layers.MaxPooling2D(name=f"pool_{next(pools)}")
+
+    inputs = keras.Input((h, w, c), name="image")
     x = pool()(conv(inputs, 32, 3))
     x = pool()(conv(x, 64, 3))
     for filters in (128, 256):
@@ -269,3 +273,335 @@ def read_anchors(path: str | os.PathLike = DATA / "yolo_anchors.txt") -> np.ndar
             f"{path}: expected an even number of values (w, h pairs), got {values.size}"
         )
     return values.reshape(-1, 2)
+
+
+# --------------------------------------------------------------------------------------------
+# Anchors: assignment of a ground-truth box, k-means with the distance 1 − IoU
+
+
+def wh_iou(wh: np.ndarray, anchors: np.ndarray) -> np.ndarray:
+    """IoU of boxes and anchors placed on the same centre, from their widths and heights alone.
+
+    ``min(w, w') · min(h, h') / (w·h + w'·h' − min(w, w') · min(h, h'))``.
+
+    Args:
+        wh: (N, 2) widths and heights (any unit).
+        anchors: (A, 2) widths and heights in the same unit.
+
+    Returns:
+        (N, A) IoUs in [0, 1].
+    """
+    wh, anchors = _pairs("wh", wh), _pairs("anchors", anchors)
+    overlap = np.minimum(wh[:, None, :], anchors[None, :, :]).prod(axis=-1)
+    union = wh.prod(axis=-1)[:, None] + anchors.prod(axis=-1)[None, :] - overlap
+    return np.divide(overlap, union, out=np.zeros_like(overlap), where=union > 0)
+
+
+def _pairs(name: str, values: Any) -> np.ndarray:
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim != 2 or array.shape[1] != 2 or not np.all(np.isfinite(array)):
+        raise ValueError(
+            f"{name}: expected an (N, 2) array of finite widths and heights, got {array.shape}"
+        )
+    if np.any(array < 0):
+        raise ValueError(f"{name}: widths and heights must be >= 0")
+    return array
+
+
+def assign_anchor(
+    box: Any,
+    anchors: np.ndarray,
+    grid_shape: tuple[int, int],
+    image_shape: tuple[int, int],
+) -> tuple[int, int, int, float]:
+    """The grid cell and the anchor responsible for a ground-truth box (YOLOv2's rule).
+
+    The cell is the one that holds the box's centre; the anchor is the one whose shape, centred
+    on the box, has the highest IoU with it.
+
+    Args:
+        box: corners ``(y1, x1, y2, x2)`` in pixels.
+        anchors: (A, 2) anchor widths and heights in grid cells.
+        grid_shape: (S_h, S_w) rows and columns of the grid.
+        image_shape: (H, W) of the image in pixels.
+
+    Returns:
+        ``(row, col, anchor, iou)``: the cell, the index of the anchor and its IoU with the box.
+    """
+    from utils.detection import check_corners
+
+    y1, x1, y2, x2 = check_corners(box, "box", order="yx")
+    rows, cols = _grid("grid_shape", grid_shape)
+    height, width = _grid("image_shape", image_shape)
+    row = min(int((y1 + y2) / 2 / height * rows), rows - 1)
+    col = min(int((x1 + x2) / 2 / width * cols), cols - 1)
+    size = [[(x2 - x1) / width * cols, (y2 - y1) / height * rows]]  # (w, h) in cells
+    ious = wh_iou(size, anchors)[0]
+    best = int(np.argmax(ious))
+    return max(row, 0), max(col, 0), best, float(ious[best])
+
+
+def _grid(name: str, shape: Any) -> tuple[int, int]:
+    pair = tuple(shape)
+    if len(pair) != 2 or not all(
+        isinstance(v, int | np.integer) and not isinstance(v, bool) and v > 0 for v in pair
+    ):
+        raise ValueError(f"{name}: expected two positive ints, got {shape!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def yolo_targets(
+    boxes: Any,
+    classes: Any,
+    anchors: np.ndarray,
+    grid_shape: tuple[int, int],
+    image_shape: tuple[int, int],
+    num_classes: int,
+) -> np.ndarray:
+    """The training target of one image, in the layout of the detector's output.
+
+    Each box goes to the cell of its centre and its best anchor (:func:`assign_anchor`); when that
+    slot is taken by another box, to the next best anchor of the cell. The slot holds
+    ``(x, y, w, h, 1, one-hot class)`` with the centre (x, y) and size (w, h) as fractions of the
+    image; every other slot is 0.
+
+    Args:
+        boxes: (k, 4) corners ``(y1, x1, y2, x2)`` in pixels.
+        classes: (k,) class indices.
+        anchors: (A, 2) anchor widths and heights in grid cells.
+        grid_shape: (S_h, S_w).
+        image_shape: (H, W) in pixels.
+        num_classes: number of classes C.
+
+    Returns:
+        (S_h, S_w, A · (5 + C)) float32 array.
+    """
+    from utils.detection import check_corners
+
+    boxes = check_corners(boxes, "boxes", order="yx").reshape(-1, 4)
+    classes = np.asarray(classes).reshape(-1)
+    if len(classes) != len(boxes):
+        raise ValueError(f"classes: expected {len(boxes)} labels (one per box), got {len(classes)}")
+    if len(classes) and (classes.min() < 0 or classes.max() >= num_classes):
+        raise ValueError(f"classes: expected indices in [0, {num_classes}), got {classes.tolist()}")
+    anchors = _pairs("anchors", anchors)
+    rows, cols = _grid("grid_shape", grid_shape)
+    height, width = _grid("image_shape", image_shape)
+    target = np.zeros((rows, cols, len(anchors), 5 + num_classes), np.float32)
+    for box, label in zip(boxes, classes, strict=True):
+        row, col, _, _ = assign_anchor(box, anchors, grid_shape, image_shape)
+        y1, x1, y2, x2 = box
+        size = [[(x2 - x1) / width * cols, (y2 - y1) / height * rows]]
+        for anchor in np.argsort(-wh_iou(size, anchors)[0], kind="stable"):
+            if target[row, col, anchor, 4] == 0:
+                target[row, col, anchor, :4] = [
+                    (x1 + x2) / 2 / width,
+                    (y1 + y2) / 2 / height,
+                    (x2 - x1) / width,
+                    (y2 - y1) / height,
+                ]
+                target[row, col, anchor, 4] = 1.0
+                target[row, col, anchor, 5 + int(label)] = 1.0
+                break
+    return target.reshape(rows, cols, -1)
+
+
+def kmeans_anchors(
+    wh: np.ndarray, k: int, *, seed: int = 0, iterations: int = 300, restarts: int = 1
+) -> tuple[np.ndarray, float]:
+    """Anchor shapes by k-means on box widths and heights with the distance ``1 − IoU``.
+
+    YOLOv2 (§ "Dimension clusters"): the Euclidean distance would favour large boxes; ``1 − IoU``
+    of boxes sharing a centre does not. Start from k boxes drawn at random (``seed``); assign every
+    box to the centroid with the highest IoU; move each centroid to the mean of its boxes; stop
+    when no assignment changes. An empty cluster restarts at the box worst served. Like any
+    k-means it can stop in a poor local optimum: ``restarts`` > 1 runs it from that many random
+    starts (drawn one after the other from ``seed``) and keeps the best mean IoU.
+
+    Args:
+        wh: (N, 2) box widths and heights (N >= k), e.g. in grid cells.
+        k: number of anchors.
+        seed: seed of the initial choice.
+        iterations: at most this many updates.
+        restarts: number of runs from different random starts (>= 1).
+
+    Returns:
+        ``(anchors, mean_iou)``: (k, 2) centroids sorted by area, and the mean over the boxes of
+        the IoU with their best anchor.
+    """
+    wh = _pairs("wh", wh)
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(wh):
+        raise ValueError(f"k: expected an int in [1, {len(wh)}] (the number of boxes), got {k!r}")
+    if isinstance(restarts, bool) or not isinstance(restarts, int) or restarts < 1:
+        raise ValueError(f"restarts: expected an int >= 1, got {restarts!r}")
+    rng = np.random.default_rng(seed)
+    best, best_iou = None, -1.0
+    for _ in range(restarts):
+        centroids = wh[rng.choice(len(wh), size=k, replace=False)].copy()
+        assigned = np.full(len(wh), -1)
+        for _ in range(iterations):
+            ious = wh_iou(wh, centroids)
+            nearest = np.argmax(ious, axis=1)
+            if np.array_equal(nearest, assigned):
+                break
+            assigned = nearest
+            for j in range(k):
+                members = wh[assigned == j]
+                if len(members):
+                    centroids[j] = members.mean(axis=0)
+                else:
+                    centroids[j] = wh[np.argmin(ious.max(axis=1))]
+        mean_iou = float(wh_iou(wh, centroids).max(axis=1).mean())
+        if mean_iou > best_iou:
+            best, best_iou = centroids, mean_iou
+    return best[np.argsort(best.prod(axis=1), kind="stable")], best_iou
+
+
+# --------------------------------------------------------------------------------------------
+# The training loss
+
+
+def yolo_loss(
+    y_true: Any,
+    y_pred: Any,
+    anchors: np.ndarray,
+    num_classes: int,
+    ignore_threshold: float = 0.6,
+    *,
+    coord_scale: float = 1.0,
+    object_scale: float = 5.0,
+    noobject_scale: float = 1.0,
+    class_scale: float = 1.0,
+) -> Any:
+    """YOLOv2's training loss, per image: the practical variant of the course's loss.
+
+    For the slots that hold an object (``y_true`` from :func:`yolo_targets`):
+
+    - box: squared error of the centre offset in the cell, ``(σ(t_x) − (x·S_w − c_x))²`` and the
+      same for y, and of the log-size, ``(t_w − log(w·S_w / p_w))²`` and the same for h, weighted
+      by ``2 − w·h`` (small boxes count more);
+    - objectness: logistic loss ``−log σ(t_o)``;
+    - classes: log-likelihood ``−log softmax(class scores)[true class]``.
+
+    For the other slots, the logistic loss ``−log(1 − σ(t_o))``, except where the predicted box
+    already overlaps a ground-truth box with IoU >= ``ignore_threshold`` (it is not penalised).
+
+    The four terms are weighted by ``coord_scale``, ``object_scale``, ``noobject_scale`` and
+    ``class_scale`` (the defaults are those of Darknet's ``yolov2.cfg``).
+
+    Args:
+        y_true: (m, S_h, S_w, A · (5 + C)) targets.
+        y_pred: (m, S_h, S_w, A · (5 + C)) raw output of the detector.
+        anchors: (A, 2) anchor widths and heights in grid cells.
+        num_classes: C.
+        ignore_threshold: IoU above which a slot without object is not pushed to confidence 0.
+        coord_scale, object_scale, noobject_scale, class_scale: weights of the terms.
+
+    Returns:
+        (m,) loss of each image (summed over its slots).
+    """
+    import tensorflow as tf
+
+    anchors = _pairs("anchors", anchors).astype(np.float32)
+    count = len(anchors)
+    rows, cols, depth = y_pred.shape[1:]
+    if depth != count * (5 + num_classes):
+        raise ValueError(f"y_pred: expected {count} · (5 + {num_classes}) channels, got {depth}")
+    feats = tf.reshape(tf.cast(y_pred, tf.float32), (-1, rows, cols, count, 5 + num_classes))
+    true = tf.reshape(tf.cast(y_true, tf.float32), tf.shape(feats))
+    has_object = true[..., 4:5]
+    grid_y, grid_x = tf.meshgrid(tf.range(rows), tf.range(cols), indexing="ij")
+    grid = tf.cast(tf.stack([grid_x, grid_y], axis=-1)[:, :, None, :], tf.float32)
+    size = tf.constant([cols, rows], tf.float32)
+
+    true_xy, true_wh = true[..., 0:2], true[..., 2:4]
+    weight = has_object * (2.0 - true_wh[..., 0:1] * true_wh[..., 1:2])
+    offset_error = tf.square(tf.sigmoid(feats[..., 0:2]) - (true_xy * size - grid))
+    true_log_wh = tf.math.log(tf.maximum(true_wh * size / anchors, 1e-9))
+    size_error = tf.square(feats[..., 2:4] - true_log_wh)
+    box_loss = weight * (offset_error + size_error)
+
+    pred_xy = (tf.sigmoid(feats[..., 0:2]) + grid) / size
+    pred_wh = tf.exp(tf.minimum(feats[..., 2:4], 8.0)) * anchors / size
+    best_iou = tf.stop_gradient(_best_iou(pred_xy, pred_wh, true_xy, true_wh, has_object))
+    ignore = tf.cast(best_iou < ignore_threshold, tf.float32)
+    logistic = tf.nn.sigmoid_cross_entropy_with_logits(labels=has_object, logits=feats[..., 4:5])
+    object_loss = (
+        object_scale * has_object + noobject_scale * (1.0 - has_object) * ignore
+    ) * logistic
+    class_loss = has_object[..., 0] * tf.nn.softmax_cross_entropy_with_logits(
+        labels=true[..., 5:], logits=feats[..., 5:]
+    )
+    per_slot = (
+        coord_scale * tf.reduce_sum(box_loss, axis=-1)
+        + object_loss[..., 0]
+        + class_scale * class_loss
+    )
+    return tf.reduce_sum(per_slot, axis=[1, 2, 3])
+
+
+def _best_iou(pred_xy: Any, pred_wh: Any, true_xy: Any, true_wh: Any, has_object: Any) -> Any:
+    """(m, S_h, S_w, A, 1): each predicted box's highest IoU with the image's true boxes."""
+    import tensorflow as tf
+
+    batch = tf.shape(pred_xy)[0]
+
+    def corners(xy: Any, wh: Any) -> tuple[Any, Any]:
+        return tf.reshape(xy - wh / 2, (batch, -1, 2)), tf.reshape(xy + wh / 2, (batch, -1, 2))
+
+    pred_min, pred_max = corners(pred_xy, pred_wh)
+    true_min, true_max = corners(true_xy, true_wh)
+    inner = tf.maximum(
+        tf.minimum(pred_max[:, :, None], true_max[:, None])
+        - tf.maximum(pred_min[:, :, None], true_min[:, None]),
+        0.0,
+    )
+    overlap = inner[..., 0] * inner[..., 1]
+    pred_area = tf.reduce_prod(pred_max - pred_min, axis=-1)[:, :, None]
+    true_area = tf.reduce_prod(true_max - true_min, axis=-1)[:, None, :]
+    ious = overlap / tf.maximum(pred_area + true_area - overlap, 1e-9)
+    ious *= tf.reshape(has_object, (batch, 1, -1))  # only real boxes count
+    return tf.reshape(tf.reduce_max(ious, axis=-1), tf.shape(has_object))
+
+
+# --------------------------------------------------------------------------------------------
+# The real COCO weights
+
+COCO_WEIGHTS = "yolov2_coco"
+
+
+def coco_yolo_v2(
+    asset: Any = COCO_WEIGHTS,
+    *,
+    offline: bool | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    input_shape: tuple[int, int, int] = (608, 608, 3),
+    num_anchors: int = 5,
+    num_classes: int = 80,
+    width: float = 1.0,
+) -> keras.Model | None:
+    """YOLOv2 with Darknet's COCO weights (``yolov2.weights``, 194 MB), or None when offline.
+
+    The file is found by :func:`utils.assets.resolve`: the copy in ``weights/``, the Keras cache,
+    or a download from pjreddie.com, its SHA-256 checked against ``weights/MANIFEST.json``. When
+    it cannot be had, ``resolve`` prints one line naming the offline substitute (the compact
+    detector of ``scripts/train_yolo_shapes.py``) and this function returns None.
+
+    Args:
+        asset: the asset name (or an :class:`utils.assets.Asset`, e.g. a small file in tests).
+        offline: passed to ``resolve`` (None reads ``COURSE_OFFLINE``).
+        cache_dir: passed to ``resolve`` (the Keras cache root).
+        input_shape, num_anchors, num_classes, width: the model the file fills (the defaults are
+            the published YOLOv2 608).
+
+    Returns:
+        The model with the weights loaded, or None.
+    """
+    from utils.assets import resolve
+
+    path = resolve(asset, offline=offline, cache_dir=cache_dir)
+    if path is None:
+        return None
+    model = yolo_v2(input_shape, num_anchors=num_anchors, num_classes=num_classes, width=width)
+    load_darknet_weights(model, path)
+    return model
