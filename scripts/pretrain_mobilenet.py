@@ -1,0 +1,173 @@
+"""Pre-train a compact MobileNetV2 on the offline digits 0–4: notebook 09's pre-trained network.
+
+Notebook 09 transfers a pre-trained MobileNetV2 to a new task with little data. Online it uses
+Keras's ImageNet MobileNetV2; offline there are no ImageNet weights, so this script makes the
+substitute the course ships: ``utils.transfer.mobilenet_v2_small`` (a 3×3 stem, five inverted
+residual blocks and a 1×1 convolution to 192 channels; 51,712 parameters) with a 5-way softmax
+(``utils.transfer.classifier``), pre-trained on one task — the digits 0–4 — and transferred in the
+notebook to another — the digits 5–9.
+
+Data: ``utils.transfer.framed_digits(size=32, channels=3, digits=range(5))``: scikit-learn's digits
+0–4 drawn 20×20 in the middle of a 32×32 frame, 720 training and 181 test images. Training: Adam,
+learning rate 3e-3 decayed to 0 (cosine), batch 32, 30 epochs, random rotations (±18°), zooms
+(±15%) and shifts (±10%) — augmentation makes the features more general. ``utils.setup_notebook``
+seeds Python, NumPy and TensorFlow, enables op determinism and fixes TensorFlow to 2 threads, so a
+re-run on the same machine writes a byte-identical file.
+
+Usage (from the repository root)::
+
+    python scripts/pretrain_mobilenet.py                # train, write weights/, update the manifest
+    python scripts/pretrain_mobilenet.py --no-manifest  # only print the size and SHA-256
+
+It prints one line per 5 epochs, the test accuracy, the file's size and SHA-256, and (unless
+``--no-manifest``) writes them into the ``mobilenet_v2_small_digits`` entry of
+``weights/MANIFEST.json``. The file holds the whole pre-training model (backbone and its 5-way
+softmax), so a test can check the stated accuracy; the notebook keeps only the backbone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+NAME = "mobilenet_v2_small_digits"
+FILENAME = f"{NAME}.weights.h5"
+INPUT_SHAPE = (32, 32, 3)
+DIGITS = range(5)
+EPOCHS = 30
+BATCH_SIZE = 32
+LEARNING_RATE = 3e-3
+SEED = 0
+DESCRIPTION = (
+    "MobileNetV2-small (utils.transfer.mobilenet_v2_small: 3×3 stem, 5 inverted residual blocks, "
+    "1×1 conv to 192) with its 5-way softmax ({params:,} parameters), pre-trained on the offline "
+    "digits 0–4 drawn 20×20 in 32×32×3 frames (utils.transfer.framed_digits, 720 training images, "
+    "augmented); test accuracy {accuracy}. Notebook 09's offline substitute for the ImageNet "
+    "MobileNetV2."
+)
+
+
+def pretrained_model():
+    """The pre-training model (backbone + 5-way softmax) with random weights."""
+    from utils.transfer import classifier, mobilenet_v2_small
+
+    return classifier(mobilenet_v2_small(INPUT_SHAPE), len(DIGITS))
+
+
+def load_data():
+    """The pre-training task: ``(X_train, Y_train, X_test, Y_test, classes)``, digits 0–4."""
+    from utils.transfer import framed_digits
+
+    return framed_digits(size=INPUT_SHAPE[0], channels=INPUT_SHAPE[2], digits=DIGITS)
+
+
+def accuracy(model, X, Y) -> tuple[int, int]:
+    """(number of correct predictions, number of examples) of ``model`` on integer labels."""
+    predicted = np.argmax(np.asarray(model(X, training=False)), axis=1)
+    return int((predicted == Y).sum()), len(Y)
+
+
+def train(epochs: int = EPOCHS):
+    """Pre-train from seed ``SEED``; returns the model and its (correct, total) on the test set."""
+    import keras
+    from keras import layers
+
+    X_train, Y_train, X_test, Y_test, _ = load_data()
+    keras.utils.set_random_seed(SEED)
+    model = pretrained_model()
+    augment = keras.Sequential(
+        [
+            layers.RandomRotation(0.05, fill_mode="constant", seed=1),
+            layers.RandomZoom(0.15, fill_mode="constant", seed=2),
+            layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=3),
+        ],
+        name="augment",
+    )
+    trainer = keras.Sequential([keras.Input(INPUT_SHAPE), augment, model])
+    steps = epochs * -(-len(X_train) // BATCH_SIZE)
+    schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE, decay_steps=steps)
+    trainer.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        jit_compile=False,
+    )
+
+    class Report(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if (epoch + 1) % 5 == 0 or epoch + 1 == epochs:
+                print(
+                    f"epoch {epoch + 1:2d}/{epochs}: loss {logs['loss']:.4f}, "
+                    f"training accuracy {100 * logs['accuracy']:.1f}%",
+                    flush=True,
+                )
+
+    trainer.fit(
+        X_train, Y_train, batch_size=BATCH_SIZE, epochs=epochs, verbose=0, callbacks=[Report()]
+    )
+    return model, accuracy(model, X_test, Y_test)
+
+
+def update_manifest(path: Path, params: int, correct: int, total: int) -> dict:
+    """Write (or replace) this network's entry in ``weights/MANIFEST.json``; returns the entry."""
+    from utils.assets import sha256sum
+
+    entry = {
+        "name": NAME,
+        "filename": path.name,
+        "description": DESCRIPTION.format(
+            params=params, accuracy=f"{100 * correct / total:.1f}% ({correct}/{total})"
+        ),
+        "how": "python scripts/pretrain_mobilenet.py",
+        "sha256": sha256sum(path),
+        "size_bytes": path.stat().st_size,
+        "url": None,
+        "offline": None,
+        "cache_subdir": "models",
+    }
+    manifest = path.parent / "MANIFEST.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["assets"] = [a for a in data["assets"] if a.get("name") != NAME] + [entry]
+    manifest.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return entry
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--epochs", type=int, default=EPOCHS, help="training epochs (default 30)")
+    parser.add_argument(
+        "--no-manifest", action="store_true", help="do not update weights/MANIFEST.json"
+    )
+    args = parser.parse_args(argv)
+    if args.epochs < 1:
+        parser.error(f"--epochs must be >= 1, got {args.epochs}")
+
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import utils
+
+    utils.setup_notebook(seed=SEED)  # seeds, op determinism, 2 TensorFlow threads, quiet logs
+
+    start = time.perf_counter()
+    model, (correct, total) = train(args.epochs)
+    print(f"test accuracy {100 * correct / total:.1f}% ({correct}/{total})")
+    path = ROOT / "weights" / FILENAME
+    model.save_weights(path)
+    print(f"trained and saved in {time.perf_counter() - start:.0f} s: weights/{FILENAME}")
+
+    from utils.assets import sha256sum
+
+    print(f"size_bytes {path.stat().st_size}, sha256 {sha256sum(path)}")
+    if not args.no_manifest:
+        update_manifest(path, model.count_params(), correct, total)
+        print(f"weights/MANIFEST.json: entry {NAME!r} updated")
+
+
+if __name__ == "__main__":
+    main()
