@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import sys
 import zipfile
 from pathlib import Path
@@ -53,12 +52,9 @@ def write_npz(arrays: dict, path: Path) -> None:
 
 def update_manifest(entry: dict) -> None:
     """Replace or append this asset's entry (the file is re-read right before writing)."""
-    path = ROOT / "weights" / "MANIFEST.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
-    assets = [a for a in data["assets"] if a["name"] != entry["name"]]
-    assets.append(entry)
-    data["assets"] = assets
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    from utils.assets import write_manifest_entry
+
+    write_manifest_entry(ROOT / "weights", entry)
 
 
 def main(argv: list[str] | None = None) -> int:

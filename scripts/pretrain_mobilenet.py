@@ -28,7 +28,6 @@ softmax), so a test can check the stated accuracy; the notebook keeps only the b
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -131,10 +130,9 @@ def update_manifest(path: Path, params: int, correct: int, total: int) -> dict:
         "offline": None,
         "cache_subdir": "models",
     }
-    manifest = path.parent / "MANIFEST.json"
-    data = json.loads(manifest.read_text(encoding="utf-8"))
-    data["assets"] = [a for a in data["assets"] if a.get("name") != NAME] + [entry]
-    manifest.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    from utils.assets import write_manifest_entry
+
+    write_manifest_entry(path.parent, entry)
     return entry
 
 

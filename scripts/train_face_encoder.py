@@ -24,7 +24,6 @@ Usage (from the repository root)::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -125,11 +124,10 @@ def main() -> None:
         "offline": None,
         "cache_subdir": "models",
     }
-    manifest = ROOT / "weights" / "MANIFEST.json"
-    data = json.loads(manifest.read_text(encoding="utf-8"))  # re-read: others append too
-    data["assets"] = [a for a in data["assets"] if a["name"] != NAME] + [entry]
-    manifest.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"updated {manifest.relative_to(ROOT)}")
+    from utils.assets import write_manifest_entry
+
+    write_manifest_entry(ROOT / "weights", entry)
+    print("updated weights/MANIFEST.json")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ It prints one line per epoch, the test accuracy, and the file's size and SHA-256
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -105,14 +104,9 @@ def update_manifest(path: Path, params: int, correct: int, total: int) -> dict:
         "offline": None,
         "cache_subdir": "models",
     }
-    manifest = path.parent / "MANIFEST.json"
-    data = json.loads(manifest.read_text(encoding="utf-8"))
-    names = [asset.get("name") for asset in data["assets"]]
-    if NAME in names:  # replace the entry where it is, keep the others as they are
-        data["assets"][names.index(NAME)] = entry
-    else:
-        data["assets"].append(entry)
-    manifest.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    from utils.assets import write_manifest_entry
+
+    write_manifest_entry(path.parent, entry)
     return entry
 
 

@@ -43,7 +43,6 @@ with other jobs; an idle one is faster).
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import time
@@ -289,15 +288,9 @@ def update_manifest(path: Path, params: int, mean_ap: float, train_images: int) 
         "offline": None,
         "cache_subdir": "models",
     }
-    manifest = path.parent / "MANIFEST.json"
-    data = json.loads(manifest.read_text(encoding="utf-8"))
-    assets = data["assets"]
-    names = [asset.get("name") for asset in assets]
-    if NAME in names:
-        assets[names.index(NAME)] = entry
-    else:
-        assets.append(entry)
-    manifest.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    from utils.assets import write_manifest_entry
+
+    write_manifest_entry(path.parent, entry)
     return entry
 
 

@@ -336,3 +336,25 @@ def test_offline_reason_and_notice_for_other_downloaders(monkeypatch, capsys):
     assert capsys.readouterr().out == (
         "lfw_people: offline (no network) — using the offline substitute: the LFW subset\n"
     )
+
+
+def test_write_manifest_entry_replaces_in_place_or_appends(tmp_path):
+    entry = {
+        "name": "a",
+        "filename": "a.bin",
+        "description": "first",
+        "how": "python make_a.py",
+        "sha256": "0" * 64,
+        "size_bytes": 1,
+        "url": None,
+        "offline": None,
+        "cache_subdir": "models",
+    }
+    other = {**entry, "name": "b", "filename": "b.bin"}
+    (tmp_path / "MANIFEST.json").write_text(json.dumps({"assets": [entry, other]}))
+    assets.write_manifest_entry(tmp_path, {**entry, "description": "second"})
+    assets.write_manifest_entry(tmp_path, {**entry, "name": "c", "filename": "c.bin"})
+    loaded = load_manifest(tmp_path)
+    assert list(loaded) == ["a", "b", "c"] and loaded["a"].description == "second"
+    with pytest.raises(ValueError, match="sha256"):
+        assets.write_manifest_entry(tmp_path, {**entry, "sha256": "x"})

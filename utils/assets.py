@@ -264,3 +264,23 @@ def _download(asset: Asset, cache_root: Path, timeout: float) -> Path:
     finally:
         socket.setdefaulttimeout(previous)
     return Path(target)
+
+
+def write_manifest_entry(folder: str | os.PathLike, entry: dict) -> None:
+    """Add ``entry`` to ``<folder>/MANIFEST.json``, replacing the entry of the same name in place.
+
+    The entry is validated as an :class:`Asset` first (the same rules as :func:`load_manifest`).
+    Training scripts use it to record the file they wrote.
+    """
+    folder = Path(folder)
+    if not isinstance(entry, dict) or sorted(entry) != sorted(FIELDS):
+        raise ValueError(f"entry: expected a dict with exactly the keys {FIELDS}, got {entry!r}")
+    Asset(**entry, folder=folder)
+    path = folder / MANIFEST
+    data = json.loads(path.read_text(encoding="utf-8"))
+    names = [asset.get("name") for asset in data["assets"]]
+    if entry["name"] in names:
+        data["assets"][names.index(entry["name"])] = entry
+    else:
+        data["assets"].append(entry)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
