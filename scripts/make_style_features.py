@@ -50,13 +50,6 @@ def write_npz(arrays: dict, path: Path) -> None:
             archive.writestr(info, buffer.getvalue())
 
 
-def update_manifest(entry: dict) -> None:
-    """Replace or append this asset's entry (the file is re-read right before writing)."""
-    from utils.assets import write_manifest_entry
-
-    write_manifest_entry(ROOT / "weights", entry)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-manifest", action="store_true", help="do not edit the manifest")
@@ -70,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
 
     from utils import style
-    from utils.assets import sha256sum
+    from utils.assets import sha256sum, shipped_entry, write_manifest_entry
 
     kernels = style.random_kernels(args.seed)
     scales = style.calibrate_scales(style.calibration_photos(), kernels)
@@ -84,18 +77,14 @@ def main(argv: list[str] | None = None) -> int:
     size, digest = path.stat().st_size, sha256sum(path)
     print(f"wrote weights/{FILENAME}: {size:,} bytes, sha256 {digest}")
     if not args.no_manifest:
-        update_manifest(
-            {
-                "name": NAME,
-                "filename": FILENAME,
-                "description": DESCRIPTION,
-                "how": "python scripts/make_style_features.py",
-                "sha256": digest,
-                "size_bytes": size,
-                "url": None,
-                "offline": None,
-                "cache_subdir": "models",
-            }
+        write_manifest_entry(
+            ROOT / "weights",
+            shipped_entry(
+                path,
+                name=NAME,
+                description=DESCRIPTION,
+                how="python scripts/make_style_features.py",
+            ),
         )
         print("updated weights/MANIFEST.json")
     return 0

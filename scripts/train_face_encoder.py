@@ -103,29 +103,21 @@ def main() -> None:
     print(f"{path.name}: {size:,} bytes, sha256 {digest}")
     if args.no_manifest:
         return
-    entry = {
-        "name": NAME,
-        "filename": FILENAME,
-        "description": (
-            f"Compact face encoder (utils.faces.compact_encoder: 32×32×3 → 128-d, L2-normalised, "
-            f"{model.count_params():,} parameters) trained by scripts/train_face_encoder.py with "
-            f"online semi-hard triplet mining (α = {MARGIN}) on generated photos of 60 of the 100 "
-            f"LFW-subset faces (skimage.data.lfw_subset, one identity each; "
-            f"utils.faces.make_identity_photos). On 20 held-out identities "
-            f"(utils.faces.evaluate_encoder): threshold {result['threshold']:.3f} picked on 20 "
-            f"validation identities, accuracy {result['test_accuracy']:.1%} on "
-            f"{result['n_test_pairs']:,} balanced pairs, ROC AUC {result['auc']:.4f}; training "
-            f"took {seconds:.0f} s on 2 busy CPU cores."
-        ),
-        "how": "python scripts/train_face_encoder.py",
-        "sha256": digest,
-        "size_bytes": size,
-        "url": None,
-        "offline": None,
-        "cache_subdir": "models",
-    }
-    from utils.assets import write_manifest_entry
+    description = (
+        f"Compact face encoder (utils.faces.compact_encoder: 32×32×3 → 128-d, L2-normalised, "
+        f"{model.count_params():,} parameters) trained by scripts/train_face_encoder.py with "
+        f"online semi-hard triplet mining (α = {MARGIN}) on generated photos of 60 of the 100 "
+        f"LFW-subset faces (skimage.data.lfw_subset, one identity each; "
+        f"utils.faces.make_identity_photos). On 20 held-out identities "
+        f"(utils.faces.evaluate_encoder): threshold {result['threshold']:.3f} picked on 20 "
+        f"validation identities, accuracy {result['test_accuracy']:.1%} on "
+        f"{result['n_test_pairs']:,} balanced pairs, ROC AUC {result['auc']:.4f}; training "
+        f"took {seconds:.0f} s on 2 busy CPU cores."
+    )
+    from utils.assets import shipped_entry, write_manifest_entry
 
+    how = "python scripts/train_face_encoder.py"
+    entry = shipped_entry(path, name=NAME, description=description, how=how)
     write_manifest_entry(ROOT / "weights", entry)
     print("updated weights/MANIFEST.json")
 

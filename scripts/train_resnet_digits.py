@@ -89,23 +89,14 @@ def train(epochs: int = EPOCHS):
 
 def update_manifest(path: Path, params: int, correct: int, total: int) -> dict:
     """Write (or replace) this network's entry in ``weights/MANIFEST.json``; returns the entry."""
-    from utils.assets import sha256sum
+    from utils.assets import shipped_entry, write_manifest_entry
 
-    entry = {
-        "name": NAME,
-        "filename": path.name,
-        "description": DESCRIPTION.format(
-            params=params, accuracy=f"{100 * correct / total:.1f}% ({correct}/{total})"
-        ),
-        "how": "python scripts/train_resnet_digits.py",
-        "sha256": sha256sum(path),
-        "size_bytes": path.stat().st_size,
-        "url": None,
-        "offline": None,
-        "cache_subdir": "models",
-    }
-    from utils.assets import write_manifest_entry
-
+    description = DESCRIPTION.format(
+        params=params, accuracy=f"{100 * correct / total:.1f}% ({correct}/{total})"
+    )
+    entry = shipped_entry(
+        path, name=NAME, description=description, how="python scripts/train_resnet_digits.py"
+    )
     write_manifest_entry(path.parent, entry)
     return entry
 

@@ -273,23 +273,14 @@ def train(epochs: int = EPOCHS, train_split: dict[str, int] = TRAIN) -> tuple[An
 
 def update_manifest(path: Path, params: int, mean_ap: float, train_images: int) -> dict:
     """Write (or replace) this detector's entry in ``weights/MANIFEST.json``; returns the entry."""
-    from utils.assets import sha256sum
+    from utils.assets import shipped_entry, write_manifest_entry
 
-    entry = {
-        "name": NAME,
-        "filename": path.name,
-        "description": DESCRIPTION.format(
-            params=params, train=train_images, map=mean_ap, held_out=HELD_OUT["n_images"]
-        ),
-        "how": "python scripts/train_yolo_shapes.py",
-        "sha256": sha256sum(path),
-        "size_bytes": path.stat().st_size,
-        "url": None,
-        "offline": None,
-        "cache_subdir": "models",
-    }
-    from utils.assets import write_manifest_entry
-
+    description = DESCRIPTION.format(
+        params=params, train=train_images, map=mean_ap, held_out=HELD_OUT["n_images"]
+    )
+    entry = shipped_entry(
+        path, name=NAME, description=description, how="python scripts/train_yolo_shapes.py"
+    )
     write_manifest_entry(path.parent, entry)
     return entry
 

@@ -7,9 +7,7 @@ uses an Asset whose shipped folder and cache live under tmp_path.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
-import http.server
 import importlib.util
 import json
 import socket
@@ -25,6 +23,7 @@ from utils.assets import Asset, load_manifest, registry, resolve, sha256sum
 CONTENT = b"pixels\x00" * 1000
 SHA = hashlib.sha256(CONTENT).hexdigest()
 OTHER_SHA = hashlib.sha256(b"something else").hexdigest()
+MD5 = hashlib.md5(CONTENT).hexdigest()
 
 
 def make_asset(folder: Path, **changes) -> Asset:
@@ -34,6 +33,7 @@ def make_asset(folder: Path, **changes) -> Asset:
         description="a toy file",
         how="python make_toy.py",
         sha256=SHA,
+        md5=None,
         size_bytes=None,
         url=None,
         offline="a generated toy array",
@@ -50,26 +50,6 @@ def isolated_env(monkeypatch, tmp_path):
     for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
-
-
-@pytest.fixture
-def server(tmp_path):
-    """Serve tmp_path/"www" over HTTP on 127.0.0.1; yields (folder, base URL)."""
-    www = tmp_path / "www"
-    www.mkdir()
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(www))
-    )
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield www, f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
 
 
 def closed_port() -> int:
@@ -144,6 +124,9 @@ def test_load_manifest_builds_assets_in_their_folder(tmp_path):
     [
         ([entry(), entry()], "appears twice"),
         ([entry(sha256="abc")], "sha256"),
+        ([entry(sha256=None)], "null only for a download"),
+        ([entry(md5="ABC")], "md5"),
+        ([entry(md5=SHA)], "md5"),
         ([entry(cache_subdir="tmp")], "cache_subdir"),
         ([entry(size_bytes=-1)], "size_bytes"),
         ([{"name": "incomplete"}], "exactly the keys"),
@@ -217,6 +200,45 @@ def test_missing_file_on_server_falls_back_to_substitute(tmp_path, server, capsy
     assert resolve(asset, cache_dir=tmp_path / "cache") is None
     assert "download failed" in capsys.readouterr().out
     assert not (tmp_path / "cache" / "datasets" / "toy.npz").exists()
+
+
+def test_md5_pinned_download_is_verified_against_the_md5(tmp_path, server):
+    www, base = server
+    (www / "toy.npz").write_bytes(CONTENT)
+    asset = make_asset(tmp_path / "shipped", url=f"{base}/toy.npz", sha256=None, md5=MD5)
+    assert resolve(asset, cache_dir=tmp_path / "cache") == tmp_path / "cache/datasets/toy.npz"
+    (www / "bad.npz").write_bytes(b"tampered")
+    bad = make_asset(tmp_path / "shipped", filename="bad.npz", url=f"{base}/bad.npz", sha256=None)
+    with pytest.raises(ValueError, match="md5 mismatch") as error:
+        resolve(dataclasses.replace(bad, md5=MD5), cache_dir=tmp_path / "cache")
+    assert MD5 in str(error.value) and hashlib.md5(b"tampered").hexdigest() in str(error.value)
+
+
+def test_unpinned_download_is_pinned_on_first_use_then_checked(tmp_path, server, capsys):
+    www, base = server
+    (www / "toy.npz").write_bytes(CONTENT)
+    asset = make_asset(tmp_path / "shipped", url=f"{base}/toy.npz", sha256=None)
+    path = resolve(asset, cache_dir=tmp_path / "cache")
+    record = assets.pin_file(path)
+    assert record == tmp_path / "cache/datasets/toy.npz.sha256"
+    assert record.read_text().strip() == SHA
+    first = capsys.readouterr().out
+    assert "no checksum is published" in first and SHA in first and str(record) in first
+    assert resolve(asset, cache_dir=tmp_path / "cache") == path  # checked, silent
+    assert "no checksum" not in capsys.readouterr().out
+    path.write_bytes(b"changed after the first use")
+    with pytest.raises(ValueError, match="recorded sha256 mismatch"):
+        resolve(asset, cache_dir=tmp_path / "cache")
+
+
+def test_unpinned_file_found_in_the_cache_is_pinned_there(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    cached = tmp_path / "cache" / "datasets" / "toy.npz"
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(CONTENT)  # e.g. put there by keras.applications itself
+    asset = make_asset(tmp_path / "shipped", url="http://127.0.0.1:9/toy.npz", sha256=None)
+    assert resolve(asset, cache_dir=tmp_path / "cache") == cached
+    assert assets.pin_file(cached).read_text().strip() == SHA
 
 
 # --- offline and unreachable ----------------------------------------------------------------
@@ -318,10 +340,13 @@ def test_bad_arguments_name_the_argument(tmp_path, kwargs, argument):
         resolve(call.pop("name_or_asset"), **call)
 
 
-def test_sha256sum_streams_large_files(tmp_path):
+def test_sha256sum_and_md5sum_stream_large_files(tmp_path):
     big = tmp_path / "big.bin"
     big.write_bytes(CONTENT * 300)  # > 1 MiB: several chunks
     assert sha256sum(big) == hashlib.sha256(CONTENT * 300).hexdigest()
+    assert assets.md5sum(big) == hashlib.md5(CONTENT * 300).hexdigest()
+    with pytest.raises(ValueError, match="path"):
+        sha256sum(3)
 
 
 def test_offline_reason_and_notice_for_other_downloaders(monkeypatch, capsys):
@@ -345,6 +370,7 @@ def test_write_manifest_entry_replaces_in_place_or_appends(tmp_path):
         "description": "first",
         "how": "python make_a.py",
         "sha256": "0" * 64,
+        "md5": None,
         "size_bytes": 1,
         "url": None,
         "offline": None,
@@ -358,3 +384,35 @@ def test_write_manifest_entry_replaces_in_place_or_appends(tmp_path):
     assert list(loaded) == ["a", "b", "c"] and loaded["a"].description == "second"
     with pytest.raises(ValueError, match="sha256"):
         assets.write_manifest_entry(tmp_path, {**entry, "sha256": "x"})
+
+
+def test_shipped_entry_measures_the_file(tmp_path):
+    path = tmp_path / "net.weights.h5"
+    path.write_bytes(CONTENT)
+    made = assets.shipped_entry(path, name="net", description="a net", how="python make.py")
+    assert made["sha256"] == SHA and made["size_bytes"] == len(CONTENT)
+    assert made["filename"] == "net.weights.h5" and made["url"] is None
+    assert list(made) == list(assets.FIELDS)
+    Asset(**made, folder=tmp_path)  # a valid entry
+
+
+def keras_application_source(module: str) -> str:
+    keras_dir = Path(importlib.util.find_spec("keras").origin).parent
+    return (keras_dir / "src" / "applications" / f"{module}.py").read_text()
+
+
+def test_vgg19_entry_carries_the_md5_keras_pins():
+    vgg = registry()["vgg19_imagenet_notop"]
+    source = keras_application_source("vgg19")
+    assert vgg.sha256 is None and f'file_hash="{vgg.md5}"' in source
+    assert vgg.filename in source and vgg.url.endswith("/" + vgg.filename)
+    assert vgg.url.rsplit("/", 1)[0] + "/" in source.replace('"\n    "', "")
+
+
+def test_mobilenet_v2_entry_is_unpinned_because_keras_pins_nothing():
+    mobilenet = registry()["mobilenet_v2_0.35_96_imagenet_no_top"]
+    source = keras_application_source("mobilenet_v2")
+    assert "file_hash" not in source  # if Keras starts pinning it, pin it here too
+    assert mobilenet.sha256 is None and mobilenet.md5 is None
+    assert mobilenet.url.rsplit("/", 1)[0] + "/" in source.replace('"\n    "', "")
+    assert "pinned on first use" in mobilenet.how and mobilenet.offline

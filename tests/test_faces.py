@@ -170,6 +170,19 @@ def test_shipped_encoder_verifies_held_out_identities():
     assert result["test_accuracy"] >= 0.95 and result["auc"] >= 0.98
 
 
+def test_evaluate_encoder_prepares_the_photos_for_the_model():
+    model = faces.compact_encoder((48, 48, 3))
+    seen = []
+
+    def prepare(photos):
+        seen.append(photos.shape)
+        return np.stack([faces.prepare_face(photo, 48) for photo in photos])
+
+    result = faces.evaluate_encoder(model, prepare=prepare)
+    assert seen == [(200, 32, 32, 3)] * 2
+    assert result["n_val_pairs"] == result["n_test_pairs"] == 1800 and 0 <= result["auc"] <= 1
+
+
 def test_load_lfw_people_offline_prints_the_substitute(monkeypatch, capsys):
     monkeypatch.setenv("COURSE_OFFLINE", "1")
     assert faces.load_lfw_people() is None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.keras2_weights import write_keras2_weights
 from utils import assets, style
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,14 +62,48 @@ def test_scaled_vgg_has_unit_variance_pre_activations_on_the_photos():
     assert 0.3 < (first > 0).mean() < 0.7 and 0.3 < (third > 0).mean() < 0.7
 
 
-def test_auto_falls_back_offline(monkeypatch, capsys):
+def test_auto_falls_back_offline(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("COURSE_OFFLINE", "1")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # no cached ImageNet weights
     _, used = style.load_vgg19("auto")
-    assert used in ("random", "imagenet")
-    if used == "random":
-        assert "offline substitute" in capsys.readouterr().out
+    assert used == "random"
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("vgg19_imagenet_notop: offline (COURSE_OFFLINE=1) — using the")
+    assert lines[1].endswith("offline substitute: Keras's default initialisation, fixed seed")
+    with pytest.raises(FileNotFoundError, match="could not be had"):
+        style.load_vgg19("imagenet")
     with pytest.raises(ValueError, match="source must be one of"):
         style.load_vgg19("vgg16")
+
+
+def imagenet_file_in_cache(monkeypatch, tmp_path, vgg, md5=None):
+    """A VGG19 weights file in Keras 2's format in the Keras cache, registered with ``md5``."""
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    real = assets.registry()
+    entry = real[style.IMAGENET_ASSET]
+    path = tmp_path / entry.cache_subdir / entry.filename
+    path.parent.mkdir()
+    written = write_keras2_weights(path, vgg, np.random.default_rng(0))
+    pinned = dataclasses.replace(entry, md5=md5 or assets.md5sum(path))
+    monkeypatch.setattr(assets, "registry", lambda: {**real, style.IMAGENET_ASSET: pinned})
+    return written
+
+
+def test_imagenet_weights_with_keras_md5_are_loaded(monkeypatch, tmp_path, vgg, capsys):
+    written = imagenet_file_in_cache(monkeypatch, tmp_path, vgg)
+    model, used = style.load_vgg19("auto")
+    assert used == "imagenet"
+    assert capsys.readouterr().out == "VGG19 (include_top=False): ImageNet weights\n"
+    for name, _ in style.vgg19_conv_shapes():
+        for got, want in zip(model.get_layer(name).get_weights(), written[name], strict=True):
+            np.testing.assert_array_equal(got, want)
+
+
+def test_imagenet_weights_with_another_md5_are_refused(monkeypatch, tmp_path, vgg):
+    imagenet_file_in_cache(monkeypatch, tmp_path, vgg, md5="0" * 32)
+    with pytest.raises(ValueError, match="md5 mismatch"):
+        style.load_vgg19("auto")
 
 
 def test_feature_extractor_lists_valid_names(vgg):

@@ -1,9 +1,14 @@
 """Named data and weights files: the shipped copy, the Keras cache, a download, or the substitute.
 
 ``data/MANIFEST.json`` and ``weights/MANIFEST.json`` are the single source of truth: each entry
-names a file, its SHA-256, how to reproduce it, where to download it and, when it cannot be had,
+names a file, its checksum, how to reproduce it, where to download it and, when it cannot be had,
 which documented offline substitute the notebooks use instead. :func:`resolve` finds a file (and
 verifies it) or returns ``None`` after printing one line saying that the substitute is used.
+
+Checksums: every shipped file has its SHA-256. A download has its SHA-256 when one is published,
+else the MD5 its upstream library pins (Keras pins MD5s for ``keras.applications`` weights), else
+— when nobody publishes one — none: it is then *pinned on first use*: the SHA-256 of the first copy
+is recorded beside it (``<file>.sha256``) and printed, and every later use is checked against it.
 
 Set ``COURSE_OFFLINE=1`` to never touch the network (shipped and cached files are still used).
 Only a download imports Keras (and so TensorFlow).
@@ -21,6 +26,7 @@ import threading
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 MANIFEST = "MANIFEST.json"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +38,10 @@ def _is_text(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+def _is_hex(value: object, digits: int) -> bool:
+    return isinstance(value, str) and re.fullmatch(f"[0-9a-f]{{{digits}}}", value) is not None
+
+
 @dataclasses.dataclass(frozen=True)
 class Asset:
     """One manifest entry, plus ``folder``: the directory where a shipped copy lives."""
@@ -40,7 +50,8 @@ class Asset:
     filename: str
     description: str
     how: str
-    sha256: str
+    sha256: str | None
+    md5: str | None
     size_bytes: int | None
     url: str | None
     offline: str | None
@@ -48,13 +59,18 @@ class Asset:
     folder: Path
 
     def __post_init__(self) -> None:
-        filename, size, url = self.filename, self.size_bytes, self.url
+        filename, size, url, md5 = self.filename, self.size_bytes, self.url, self.md5
         rules = (
             ("name", "a non-empty str", _is_text(self.name)),
             ("filename", "a bare name", _is_text(filename) and Path(filename).name == filename),
             ("description", "a non-empty str", _is_text(self.description)),
             ("how", "a non-empty str", _is_text(self.how)),
-            ("sha256", "64 lowercase hex digits", re.fullmatch(r"[0-9a-f]{64}", str(self.sha256))),
+            (
+                "sha256",
+                "64 lowercase hex digits (null only for a download)",
+                _is_hex(self.sha256, 64) or self.sha256 is None and url is not None,
+            ),
+            ("md5", "32 lowercase hex digits or null", md5 is None or _is_hex(md5, 32)),
             ("size_bytes", "an int >= 0 or null", size is None or type(size) is int and size >= 0),
             ("url", "an http(s) URL or null", url is None or re.match(r"https?://\w", str(url))),
             ("offline", "a non-empty str or null", self.offline is None or _is_text(self.offline)),
@@ -108,9 +124,17 @@ def registry() -> dict[str, Asset]:
 
 def sha256sum(path: str | os.PathLike[str]) -> str:
     """Hex SHA-256 of the file at ``path``, read in 1 MiB chunks."""
+    return _hexdigest(path, hashlib.sha256())
+
+
+def md5sum(path: str | os.PathLike[str]) -> str:
+    """Hex MD5 of the file at ``path`` (to compare with an upstream pin; not for security)."""
+    return _hexdigest(path, hashlib.md5(usedforsecurity=False))
+
+
+def _hexdigest(path: str | os.PathLike[str], digest: Any) -> str:
     if not isinstance(path, (str, os.PathLike)):
         raise ValueError(f"path must be a file path, got {path!r}")
-    digest = hashlib.sha256()
     with open(path, "rb") as stream:
         while chunk := stream.read(1 << 20):
             digest.update(chunk)
@@ -139,7 +163,8 @@ def resolve(
 
     Raises:
         KeyError: unknown asset name.
-        ValueError: a file found or downloaded does not have the manifest's SHA-256.
+        ValueError: a file found or downloaded does not match the manifest's SHA-256 (else its
+            MD5, else the SHA-256 recorded when an unpinned asset was first used).
         FileNotFoundError: the file cannot be had and the asset has no offline substitute.
     """
     asset = _lookup(name_or_asset)
@@ -212,13 +237,32 @@ def _lookup(name_or_asset: str | Asset) -> Asset:
     return known[name_or_asset]
 
 
+def pin_file(path: Path) -> Path:
+    """Where the SHA-256 of an unpinned asset's first copy at ``path`` is recorded."""
+    return path.with_name(path.name + ".sha256")
+
+
 def _verify(asset: Asset, path: Path) -> Path:
-    got = sha256sum(path)
-    if got != asset.sha256:
+    """Check ``path`` against the asset's SHA-256, else its MD5, else the recorded first copy."""
+    if asset.sha256 is not None:
+        kind, expected, got = "sha256", asset.sha256, sha256sum(path)
+    elif asset.md5 is not None:
+        kind, expected, got = "md5", asset.md5, md5sum(path)
+    else:
+        kind, got, record = "recorded sha256", sha256sum(path), pin_file(path)
+        if not record.is_file():
+            record.write_text(got + "\n", encoding="utf-8")
+            print(
+                f"{asset.name}: no checksum is published for this file; pinned on first use: "
+                f"sha256 {got} (recorded in {record}; later uses are checked against it)"
+            )
+            return path
+        expected = record.read_text(encoding="utf-8").strip()
+    if got != expected:
         source = f"; url: {asset.url}" if asset.url else ""
         raise ValueError(
-            f"{asset.name}: {path} is corrupted or outdated (sha256 mismatch)\n"
-            f"  expected {asset.sha256}\n  got      {got}\n"
+            f"{asset.name}: {path} is corrupted or outdated ({kind} mismatch)\n"
+            f"  expected {expected}\n  got      {got}\n"
             f"Do not use it: delete it and re-create it (how: {asset.how}{source})."
         )
     return path
@@ -284,3 +328,24 @@ def write_manifest_entry(folder: str | os.PathLike, entry: dict) -> None:
     else:
         data["assets"].append(entry)
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def shipped_entry(path: str | os.PathLike, *, name: str, description: str, how: str) -> dict:
+    """The manifest entry of a file that a script in the repository made and the repository ships.
+
+    ``path`` is the file (in the folder of the manifest it goes into); its SHA-256 and size are
+    measured here. Pass the result to :func:`write_manifest_entry`.
+    """
+    path = Path(path)
+    return {
+        "name": name,
+        "filename": path.name,
+        "description": description,
+        "how": how,
+        "sha256": sha256sum(path),
+        "md5": None,
+        "size_bytes": path.stat().st_size,
+        "url": None,
+        "offline": None,
+        "cache_subdir": "models",
+    }

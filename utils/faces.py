@@ -28,6 +28,7 @@ Importing this module does not import TensorFlow; the functions that need it imp
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -766,8 +767,13 @@ def evaluation_sets() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     }
 
 
-def evaluate_encoder(model: Any) -> dict[str, Any]:
+def evaluate_encoder(
+    model: Any, prepare: Callable[[np.ndarray], np.ndarray] | None = None
+) -> dict[str, Any]:
     """Threshold picked on the validation pairs, accuracy and ROC/AUC on the test pairs.
+
+    ``prepare`` maps the (m, 32, 32, 3) photos in [0, 1] to the model's input (for example
+    :func:`utils.facenet.facenet_inputs`); by default they are its input as they are.
 
     Returns a dict with ``threshold``, ``val_accuracy``, ``test_accuracy``, ``auc``, ``fpr``,
     ``tpr``, ``test_distances``, ``test_same``, ``n_val_pairs`` and ``n_test_pairs``.
@@ -777,7 +783,7 @@ def evaluate_encoder(model: Any) -> dict[str, Any]:
     for split in ("val", "test"):
         x, y = sets[split]
         i, j, same = pair_indices(y, seed=0)
-        distances = pair_distances(encode(model, x), i, j)
+        distances = pair_distances(encode(model, x if prepare is None else prepare(x)), i, j)
         result[split] = (distances, same)
     val_d, val_same = result.pop("val")
     test_d, test_same = result.pop("test")

@@ -126,20 +126,10 @@ def load_vgg19(source: str = "auto", *, seed: int = SEED, verbose: bool = True) 
 
     used, path = source, None
     if source in ("auto", "imagenet"):
-        registered = IMAGENET_ASSET in assets.registry()
-        if registered:
-            path = assets.resolve(IMAGENET_ASSET)
-        if path is None:
-            if source == "imagenet":
-                why = "could not be had" if registered else "is not registered in weights/"
-                raise FileNotFoundError(f"{IMAGENET_ASSET} {why}; use source='scaled_random'")
-            if not registered and verbose:
-                print(
-                    f"{IMAGENET_ASSET}: not registered (no SHA-256) — using the offline substitute"
-                )
-            used = "random"
-        else:
-            used = "imagenet"
+        path = assets.resolve(IMAGENET_ASSET)  # None after one line naming the substitute
+        if path is None and source == "imagenet":
+            raise FileNotFoundError(f"{IMAGENET_ASSET} could not be had; use source='random'")
+        used = "random" if path is None else "imagenet"
     model = keras.applications.VGG19(
         include_top=False, weights=None if used != "imagenet" else str(path)
     )
