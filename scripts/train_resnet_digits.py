@@ -24,14 +24,13 @@ It prints one line per epoch, the test accuracy, and the file's size and SHA-256
 
 from __future__ import annotations
 
-import argparse
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "resnet14_digits"
 FILENAME = f"{NAME}.weights.h5"
+HOW = "python scripts/train_resnet_digits.py"
 INPUT_SHAPE = (64, 64, 3)
 CLASSES = 6
 EPOCHS = 30
@@ -61,6 +60,7 @@ def train(epochs: int = EPOCHS):
     import keras
 
     from utils.models import accuracy, resnet14
+    from utils.training import EpochLog
 
     X_train, Y_train, X_test, Y_test, _ = load_data()
     keras.utils.set_random_seed(SEED)
@@ -73,63 +73,29 @@ def train(epochs: int = EPOCHS):
         metrics=["accuracy"],
     )
 
-    class Report(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            print(
-                f"epoch {epoch + 1:2d}/{epochs}: loss {logs['loss']:.4f}, "
-                f"training accuracy {100 * logs['accuracy']:.1f}%",
-                flush=True,
-            )
-
     model.fit(
-        X_train, Y_train, batch_size=BATCH_SIZE, epochs=epochs, verbose=0, callbacks=[Report()]
+        X_train, Y_train, batch_size=BATCH_SIZE, epochs=epochs, verbose=0, callbacks=[EpochLog()]
     )
     return model, accuracy(model, X_test, Y_test)
 
 
-def update_manifest(path: Path, params: int, correct: int, total: int) -> dict:
-    """Write (or replace) this network's entry in ``weights/MANIFEST.json``; returns the entry."""
-    from utils.assets import shipped_entry, write_manifest_entry
-
-    description = DESCRIPTION.format(
-        params=params, accuracy=f"{100 * correct / total:.1f}% ({correct}/{total})"
-    )
-    entry = shipped_entry(
-        path, name=NAME, description=description, how="python scripts/train_resnet_digits.py"
-    )
-    write_manifest_entry(path.parent, entry)
-    return entry
-
-
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--epochs", type=int, default=EPOCHS, help="training epochs (default 30)")
-    parser.add_argument(
-        "--no-manifest", action="store_true", help="do not update weights/MANIFEST.json"
-    )
-    args = parser.parse_args(argv)
-    if args.epochs < 1:
-        parser.error(f"--epochs must be >= 1, got {args.epochs}")
-
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import utils
 
     utils.setup_notebook(seed=SEED)  # seeds, op determinism, 2 TensorFlow threads, quiet logs
+    from utils.training import ship_trained_network
 
-    start = time.perf_counter()
-    model, (correct, total) = train(args.epochs)
-    print(f"test accuracy {100 * correct / total:.1f}% ({correct}/{total})")
-    path = ROOT / "weights" / FILENAME
-    model.save_weights(path)
-    print(f"trained and saved in {time.perf_counter() - start:.0f} s: weights/{FILENAME}")
-
-    from utils.assets import sha256sum
-
-    print(f"size_bytes {path.stat().st_size}, sha256 {sha256sum(path)}")
-    if not args.no_manifest:
-        update_manifest(path, model.count_params(), correct, total)
-        print(f"weights/MANIFEST.json: entry {NAME!r} updated")
+    ship_trained_network(
+        train,
+        name=NAME,
+        description=DESCRIPTION,
+        how=HOW,
+        epochs=EPOCHS,
+        doc=__doc__,
+        argv=argv,
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,13 @@ import numpy as np
 import pytest
 
 from tests.notebook_code import solution
+from tests.public_test_helpers import (
+    assert_passes,
+    failure,
+    failure_mentioning,
+    not_implemented,
+    returns_none,
+)
 from utils.public_tests.augmentation import colour_image, pca_color_augmentation_test
 
 NOTEBOOK = "09_transfer_learning_and_augmentation.ipynb"
@@ -14,12 +21,6 @@ NAME = "pca_color_augmentation"
 
 def notebook_solution(replace: tuple[str, str] | None = None):
     return solution(NOTEBOOK, NAME, {"np": np}, replace)
-
-
-def failure(target) -> str:
-    with pytest.raises(AssertionError) as info:
-        pca_color_augmentation_test(target)
-    return str(info.value)
 
 
 def svd_version(image, sigma=0.1, rng=None):
@@ -34,13 +35,11 @@ def svd_version(image, sigma=0.1, rng=None):
 
 
 def test_the_notebook_solution_passes(capsys):
-    pca_color_augmentation_test(notebook_solution())
-    assert capsys.readouterr().out == "All tests passed\n"
+    assert_passes(capsys, pca_color_augmentation_test, notebook_solution())
 
 
 def test_an_independent_implementation_passes(capsys):
-    pca_color_augmentation_test(svd_version)
-    assert capsys.readouterr().out == "All tests passed\n"
+    assert_passes(capsys, pca_color_augmentation_test, svd_version)
 
 
 def test_the_test_image_has_colours_varying_in_three_directions():
@@ -51,97 +50,71 @@ def test_the_test_image_has_colours_varying_in_three_directions():
 
 
 def test_a_stub_is_reported_as_not_implemented():
-    def stub(image, sigma=0.1, rng=None):
-        raise NotImplementedError()
-
-    assert "not implemented yet" in failure(stub)
+    assert "not implemented yet" in failure(pca_color_augmentation_test, not_implemented)
 
 
 def test_returning_none_is_reported():
     assert "is None: did pca_color_augmentation forget to `return` it?" in failure(
-        lambda image, sigma=0.1, rng=None: None
+        pca_color_augmentation_test, returns_none
     )
 
 
-def test_an_offset_per_pixel_is_caught():
-    message = failure(
-        notebook_solution(
-            (
-                "alpha = rng.normal(0.0, sigma, size=3)\n"
-                "    offset = eigenvectors @ (alpha * eigenvalues)",
-                "alpha = rng.normal(0.0, sigma, size=image.shape)\n"
-                "    offset = (alpha * eigenvalues) @ eigenvectors.T",
-            )
-        )
-    )
-    assert "must add the same colour offset to every pixel" in message
-    assert "draw the three αᵢ once per image" in message
+WRONG_WEIGHTING = ("the offsets' covariance should be σ²·C²", "multiplies the eigenvalue λᵢ itself")
+
+# Typical mistakes: an (old, new) edit of the notebook's solution, and what the message must say.
+MISTAKES = {
+    "an-offset-per-pixel": (
+        (
+            "alpha = rng.normal(0.0, sigma, size=3)\n"
+            "    offset = eigenvectors @ (alpha * eigenvalues)",
+            "alpha = rng.normal(0.0, sigma, size=image.shape)\n"
+            "    offset = (alpha * eigenvalues) @ eigenvectors.T",
+        ),
+        ("must add the same colour offset to every pixel", "draw the three αᵢ once per image"),
+    ),
+    "weighting-by-the-square-root-of-lambda": (
+        ("(alpha * eigenvalues)", "(alpha * np.sqrt(np.maximum(eigenvalues, 0.0)))"),
+        WRONG_WEIGHTING,
+    ),
+    "weighting-without-lambda": (("(alpha * eigenvalues)", "(alpha)"), WRONG_WEIGHTING),
+    "sigma-used-as-a-variance": (
+        ("rng.normal(0.0, sigma, size=3)", "rng.normal(0.0, sigma**2, size=3)"),
+        ("σ is a standard deviation, not a variance",),
+    ),
+    "eigenvectors-taken-as-rows": (
+        ("eigenvectors @ (alpha", "eigenvectors.T @ (alpha"),
+        ("the offset must be a multiple of d", "np.linalg.eigh"),
+    ),
+    "an-uncentred-covariance": (
+        ("np.cov(pixels, rowvar=False)", "pixels.T @ pixels / len(pixels)"),
+        ("the offset must be a multiple of d",),
+    ),
+    "the-global-random-generator": (
+        ("rng.normal(0.0, sigma, size=3)", "np.random.normal(0.0, sigma, size=3)"),
+        ("different images for two generators in the same state",),
+    ),
+    "a-missing-clip": (
+        ("np.clip(image + offset, 0.0, 1.0)", "(image + offset)"),
+        ("must stay in [0, 1]", "np.clip"),
+    ),
+    "a-float64-result-for-a-float32-image": (
+        (".astype(image.dtype)", ""),
+        ("the dtype of the augmented image: got dtype('float64')",),
+    ),
+    "modifying-the-image-in-place": (
+        (
+            "augmented = np.clip(image + offset, 0.0, 1.0).astype(image.dtype)",
+            "image += offset.astype(image.dtype)\n    augmented = np.clip(image, 0.0, 1.0)",
+        ),
+        ("modified its input image in place",),
+    ),
+    "ignoring-sigma": (
+        ("rng.normal(0.0, sigma, size=3)", "rng.normal(0.0, 0.1, size=3)"),
+        ("the image returned with sigma=0", "every αᵢ is 0"),
+    ),
+}
 
 
-@pytest.mark.parametrize(
-    "weights",
-    ["alpha * np.sqrt(np.maximum(eigenvalues, 0.0))", "alpha"],
-    ids=["square-root-of-lambda", "no-lambda"],
-)
-def test_a_wrong_weighting_of_the_eigenvectors_is_caught(weights):
-    message = failure(notebook_solution(("(alpha * eigenvalues)", f"({weights})")))
-    assert "the offsets' covariance should be σ²·C²" in message
-    assert "multiplies the eigenvalue λᵢ itself" in message
-
-
-def test_sigma_used_as_a_variance_is_caught():
-    message = failure(
-        notebook_solution(("rng.normal(0.0, sigma, size=3)", "rng.normal(0.0, sigma**2, size=3)"))
-    )
-    assert "σ is a standard deviation, not a variance" in message
-
-
-def test_eigenvectors_taken_as_rows_are_caught():
-    message = failure(notebook_solution(("eigenvectors @ (alpha", "eigenvectors.T @ (alpha")))
-    assert "the offset must be a multiple of d" in message
-    assert "np.linalg.eigh" in message
-
-
-def test_an_uncentred_covariance_is_caught():
-    message = failure(
-        notebook_solution(("np.cov(pixels, rowvar=False)", "pixels.T @ pixels / len(pixels)"))
-    )
-    assert "the offset must be a multiple of d" in message
-
-
-def test_the_global_random_generator_is_caught():
-    message = failure(
-        notebook_solution(
-            ("rng.normal(0.0, sigma, size=3)", "np.random.normal(0.0, sigma, size=3)")
-        )
-    )
-    assert "different images for two generators in the same state" in message
-
-
-def test_a_missing_clip_is_caught():
-    message = failure(notebook_solution(("np.clip(image + offset, 0.0, 1.0)", "(image + offset)")))
-    assert "must stay in [0, 1]" in message and "np.clip" in message
-
-
-def test_a_float64_result_for_a_float32_image_is_caught():
-    message = failure(notebook_solution((".astype(image.dtype)", "")))
-    assert "the dtype of the augmented image: got dtype('float64')" in message
-
-
-def test_modifying_the_image_in_place_is_caught():
-    message = failure(
-        notebook_solution(
-            (
-                "augmented = np.clip(image + offset, 0.0, 1.0).astype(image.dtype)",
-                "image += offset.astype(image.dtype)\n    augmented = np.clip(image, 0.0, 1.0)",
-            )
-        )
-    )
-    assert "modified its input image in place" in message
-
-
-def test_ignoring_sigma_is_caught():
-    message = failure(
-        notebook_solution(("rng.normal(0.0, sigma, size=3)", "rng.normal(0.0, 0.1, size=3)"))
-    )
-    assert "the image returned with sigma=0" in message and "every αᵢ is 0" in message
+@pytest.mark.parametrize(("replace", "fragments"), MISTAKES.values(), ids=MISTAKES)
+def test_a_mistake_is_caught_and_explained(replace, fragments):
+    failure_mentioning(pca_color_augmentation_test, notebook_solution(replace), *fragments)

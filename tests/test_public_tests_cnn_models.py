@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.public_test_helpers import assert_passes, failure, not_implemented, returns_none
 from utils.public_tests import cnn_models as pt
 from utils.testing import summary
 
@@ -61,12 +62,6 @@ def lenet5(input_shape=(32, 32, 1), classes=10, **options):
     return keras.Model(inputs, tensor)
 
 
-def failure(test, implementation) -> str:
-    with pytest.raises(AssertionError) as info:
-        test(implementation)
-    return str(info.value)
-
-
 # ------------------------------------------------------------------------------------------------
 # The written-out specification agrees with Keras and with the formulas
 # ------------------------------------------------------------------------------------------------
@@ -108,8 +103,7 @@ def test_lenet5_parameters_rejects_impossible_inputs(shape, classes):
 
 
 def test_happy_model_passes(capsys):
-    pt.happyModel_test(happy_model)
-    assert capsys.readouterr().out == "All tests passed\n"
+    assert_passes(capsys, pt.happyModel_test, happy_model)
 
 
 def test_happy_model_with_the_course_keras2_style_input_shape_passes(capsys):
@@ -118,13 +112,11 @@ def test_happy_model_with_the_course_keras2_style_input_shape_passes(capsys):
         return keras.Sequential([first, *happy_layers(pad=None)])
 
     with pytest.warns(UserWarning):  # Keras 3 prefers keras.Input, but the model is right
-        pt.happyModel_test(course_style)
-    assert capsys.readouterr().out == "All tests passed\n"
+        assert_passes(capsys, pt.happyModel_test, course_style)
 
 
 def test_lenet5_passes(capsys):
-    pt.LeNet5_test(lenet5)
-    assert capsys.readouterr().out == "All tests passed\n"
+    assert_passes(capsys, pt.LeNet5_test, lenet5)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -134,11 +126,8 @@ def test_lenet5_passes(capsys):
 
 @pytest.mark.parametrize("test", [pt.happyModel_test, pt.LeNet5_test])
 def test_a_stub_or_a_missing_return_is_explained(test, capsys):
-    def stub(*args, **kwargs):
-        raise NotImplementedError()
-
-    assert "not implemented yet" in failure(test, stub)
-    message = failure(test, lambda *args, **kwargs: None)
+    assert "not implemented yet" in failure(test, not_implemented)
+    message = failure(test, returns_none)
     assert "returned None" in message and "forget to `return`" in message
     assert "must return a keras.Model" in failure(test, lambda *a, **k: [L.Dense(1)])
     assert capsys.readouterr().out == ""

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from scipy import signal
 
+from tests.public_test_helpers import assert_passes, failure, not_implemented, returns_none
 from utils.public_tests import edges
 
 
@@ -30,12 +31,6 @@ def fit_kernel(image, target, steps=300, learning_rate=0.05):
     return kernel, list(np.geomspace(1.0, 1e-6, steps))
 
 
-def failure(test, implementation) -> str:
-    with pytest.raises(AssertionError) as info:
-        test(implementation)
-    return str(info.value)
-
-
 def test_course_constants_are_the_lecture_example():
     np.testing.assert_array_equal(
         edges.correlate(edges.COURSE_IMAGE, edges.VERTICAL)[0], [-5, -4, 0, 8]
@@ -52,8 +47,7 @@ def test_course_constants_are_the_lecture_example():
     ],
 )
 def test_correct_work_passes(test, implementation, capsys):
-    test(implementation)
-    assert capsys.readouterr().out == "All tests passed\n"
+    assert_passes(capsys, test, implementation)
 
 
 def test_conv2d_with_a_flipped_kernel_is_told_the_formula():
@@ -78,11 +72,8 @@ def test_conv2d_that_modifies_its_input_is_caught():
 
 
 def test_stub_and_missing_return_are_explained():
-    def stub(image, kernel):
-        raise NotImplementedError()
-
-    assert "not implemented yet" in failure(edges.conv2d_test, stub)
-    assert "forget to `return`" in failure(edges.conv2d_test, lambda image, kernel: None)
+    assert "not implemented yet" in failure(edges.conv2d_test, not_implemented)
+    assert "forget to `return`" in failure(edges.conv2d_test, returns_none)
 
 
 def test_gradient_magnitude_without_the_square_root_fails():

@@ -27,6 +27,7 @@ from keras.layers import (
     ZeroPadding2D,
 )
 
+from tests.public_test_helpers import assert_passes, failure, not_implemented, returns_none
 from utils.public_tests import resnets
 from utils.testing import summary
 
@@ -100,12 +101,6 @@ def ResNet50(input_shape=(64, 64, 3), classes=6, stages=(*STAGES, ([512, 512, 20
     return keras.Model(inputs=X_input, outputs=X)
 
 
-def failure(test, implementation) -> str:
-    with pytest.raises(AssertionError) as info:
-        test(implementation)
-    return str(info.value)
-
-
 # --- the NumPy reference ----------------------------------------------------------------------
 
 
@@ -157,8 +152,7 @@ def test_wave_kernels_are_fixed_and_reach_keras_unchanged():
     ],
 )
 def test_correct_blocks_pass(test, implementation, capsys):
-    test(implementation)
-    assert capsys.readouterr().out == "All tests passed\n"
+    assert_passes(capsys, test, implementation)
 
 
 def test_block_with_relu_layers_and_shortcut_first_also_passes(capsys):
@@ -175,8 +169,7 @@ def test_block_with_relu_layers_and_shortcut_first_also_passes(capsys):
         X = Conv2D(F3, 1, kernel_initializer=initializer(seed=0))(X)
         return ReLU()(Add()([shortcut, BatchNormalization(axis=3)(X)]))
 
-    resnets.convolutional_block_test(convolutional)
-    assert capsys.readouterr().out == "All tests passed\n"
+    assert_passes(capsys, resnets.convolutional_block_test, convolutional)
 
 
 # --- the blocks: wrong work is explained ------------------------------------------------------
@@ -244,11 +237,8 @@ def test_wrong_shapes_get_the_size_formula():
 
 
 def test_stub_none_crash_and_numpy_results_are_explained():
-    def stub(X, f, filters, initializer=random_uniform):
-        raise NotImplementedError()
-
-    assert "not implemented yet" in failure(resnets.identity_block_test, stub)
-    assert "forget to `return X`" in failure(resnets.identity_block_test, lambda *a, **k: None)
+    assert "not implemented yet" in failure(resnets.identity_block_test, not_implemented)
+    assert "forget to `return X`" in failure(resnets.identity_block_test, returns_none)
     assert "must return the output tensor" in failure(
         resnets.identity_block_test, lambda X, *a, **k: np.zeros((3, 4, 4, 3))
     )
@@ -288,8 +278,7 @@ def test_layer_table_matches_a_keras_model_built_from_the_description():
 
 
 def test_correct_resnet50_passes(capsys):
-    resnets.ResNet50_test(ResNet50)
-    assert capsys.readouterr().out == "All tests passed\n"
+    assert_passes(capsys, resnets.ResNet50_test, ResNet50)
 
 
 def test_resnet50_with_a_stage_missing_a_block_says_where():

@@ -12,6 +12,13 @@ import pytest
 import tensorflow as tf
 
 from tests.notebook_code import solution
+from tests.public_test_helpers import (
+    assert_mentions,
+    assert_passes,
+    failure,
+    failure_mentioning,
+    not_implemented,
+)
 from utils.public_tests import style as tests
 
 NOTEBOOK = "08_neural_style_transfer.ipynb"
@@ -36,28 +43,19 @@ def namespace(**overrides) -> dict:
     return scope
 
 
-def failure(name: str, replace: tuple[str, str]) -> str:
-    with pytest.raises(AssertionError) as info:
-        TESTS[name](solution(NOTEBOOK, name, namespace(), replace))
-    return str(info.value)
-
-
 @pytest.mark.parametrize("name", TESTS)
 def test_the_solution_passes(name, capsys):
-    TESTS[name](solution(NOTEBOOK, name, namespace()))
-    assert capsys.readouterr().out == "All tests passed\n"
+    assert_passes(capsys, TESTS[name], solution(NOTEBOOK, name, namespace()))
 
 
 @pytest.mark.parametrize("name", [*TESTS, "train_step"])
 def test_a_stub_is_reported_as_not_implemented(name):
-    def stub(*args, **kwargs):
-        raise NotImplementedError()
-
-    with pytest.raises(AssertionError, match="not implemented yet"):
-        if name == "train_step":
-            tests.train_step_test(stub, tf.Variable(tf.zeros((1, 4, 4, 3))))
-        else:
-            TESTS[name](stub)
+    if name == "train_step":
+        image = tf.Variable(tf.zeros((1, 4, 4, 3)))
+        message = failure(tests.train_step_test, not_implemented, image)
+    else:
+        message = failure(TESTS[name], not_implemented)
+    assert "not implemented yet" in message
 
 
 def test_hand_computed_constants():
@@ -74,87 +72,77 @@ def test_hand_computed_constants():
     assert np.sum(odd**2) == 4600
 
 
-def test_content_cost_with_the_mean_is_told_the_normalisation():
-    message = failure(
+# Typical mistakes: a solution's name, an (old, new) edit of its source, what the message must say.
+MISTAKES = {
+    "content-cost-with-the-mean-is-told-the-normalisation": (
         "compute_content_cost",
         (
             "tf.reduce_sum(tf.square(a_C - a_G)) / (4.0 * n_H * n_W * n_C)",
             "tf.reduce_mean(tf.square(a_C - a_G))",
         ),
-    )
-    assert "J_content for a_C − a_G = 2 on a 2×2×3 volume" in message
-    assert "got 4, expected 1" in message and "1/(4·n_H·n_W·n_C)" in message
-
-
-def test_content_cost_on_the_first_output_is_caught():
-    message = failure(
-        "compute_content_cost", ("a_C = content_output[-1]", "a_C = content_output[0]")
-    )
-    assert "the LAST outputs" in message
-
-
-def test_content_cost_without_the_sum_is_told_to_return_a_scalar():
-    message = failure(
+        ("J_content for a_C − a_G = 2 on a 2×2×3 volume", "got 4, expected 1", "1/(4·n_H·n_W·n_C)"),
+    ),
+    "content-cost-on-the-first-output": (
+        "compute_content_cost",
+        ("a_C = content_output[-1]", "a_C = content_output[0]"),
+        ("the LAST outputs",),
+    ),
+    "content-cost-without-the-sum-is-told-to-return-a-scalar": (
         "compute_content_cost",
         (
             "tf.reduce_sum(tf.square(a_C - a_G)) / (4.0 * n_H * n_W * n_C)",
             "tf.square(a_C - a_G) / (4.0 * n_H * n_W * n_C)",
         ),
-    )
-    assert "but a scalar was expected" in message
-
-
-def test_gram_of_the_transpose_is_told_the_shape():
-    message = failure(
-        "gram_matrix", ("tf.matmul(A, tf.transpose(A))", "tf.matmul(tf.transpose(A), A)")
-    )
-    assert "shape (3, 3) but (2, 2) was expected" in message and "G = A·Aᵀ" in message
-
-
-def test_gram_that_forgets_to_return_is_caught():
-    message = failure("gram_matrix", ("return GA", "return None"))
-    assert "forget to `return`" in message
-
-
-def test_layer_style_cost_without_the_transpose_is_caught():
-    message = failure(
+        ("but a scalar was expected",),
+    ),
+    "gram-of-the-transpose-is-told-the-shape": (
+        "gram_matrix",
+        ("tf.matmul(A, tf.transpose(A))", "tf.matmul(tf.transpose(A), A)"),
+        ("shape (3, 3) but (2, 2) was expected", "G = A·Aᵀ"),
+    ),
+    "gram-that-forgets-to-return": (
+        "gram_matrix",
+        ("return GA", "return None"),
+        ("forget to `return`",),
+    ),
+    "layer-style-cost-without-the-transpose": (
         "compute_layer_style_cost",
         (
             "a_S = tf.transpose(tf.reshape(a_S, [-1, n_C]))\n"
             "    a_G = tf.transpose(tf.reshape(a_G, [-1, n_C]))",
             "a_S = tf.reshape(a_S, [n_C, -1])\n    a_G = tf.reshape(a_G, [n_C, -1])",
         ),
-    )
-    assert "J on a 1×3×2 layer" in message and "got 0.3125, expected 0.131944" in message
-    assert "then transpose" in message
-
-
-def test_layer_style_cost_with_a_wrong_normalisation_is_caught():
-    message = failure(
-        "compute_layer_style_cost", ("(4.0 * n_C**2 * (n_H * n_W) ** 2)", "(4.0 * n_C * n_H * n_W)")
-    )
-    assert "1/(4·n_C²·(n_H·n_W)²)" in message
-
-
-def test_style_cost_without_the_weights_is_caught():
-    message = failure(
+        ("J on a 1×3×2 layer", "got 0.3125, expected 0.131944", "then transpose"),
+    ),
+    "layer-style-cost-with-a-wrong-normalisation": (
+        "compute_layer_style_cost",
+        ("(4.0 * n_C**2 * (n_H * n_W) ** 2)", "(4.0 * n_C * n_H * n_W)"),
+        ("1/(4·n_C²·(n_H·n_W)²)",),
+    ),
+    "style-cost-without-the-weights": (
         "compute_style_cost",
         ("J_style += weight * compute_layer_style_cost", "J_style += compute_layer_style_cost"),
-    )
-    assert "J_style with weights 0.25 and 0.75" in message and "Σ_l λ_l" in message
+        ("J_style with weights 0.25 and 0.75", "Σ_l λ_l"),
+    ),
+    "total-cost-with-swapped-weights": (
+        "total_cost",
+        ("alpha * J_content + beta * J_style", "beta * J_content + alpha * J_style"),
+        ("got 60, expected 90", "J = α·J_content + β·J_style"),
+    ),
+}
 
 
-def test_total_cost_with_swapped_weights_is_caught():
-    message = failure(
-        "total_cost", ("alpha * J_content + beta * J_style", "beta * J_content + alpha * J_style")
-    )
-    assert "got 60, expected 90" in message and "J = α·J_content + β·J_style" in message
+@pytest.mark.parametrize(("name", "replace", "fragments"), MISTAKES.values(), ids=MISTAKES)
+def test_a_mistake_is_caught_and_explained(name, replace, fragments):
+    wrong = solution(NOTEBOOK, name, namespace(), replace)
+    failure_mentioning(TESTS[name], wrong, *fragments)
 
 
 # --- train_step, on a tiny extractor: two conv layers (style: the first, content: the second)
 
 
 def train_step_scope(replace: tuple[str, str] | None = None) -> tuple:
+    """The arguments of train_step_test: the solution (with one optional edit), an image."""
     keras.utils.set_random_seed(0)
     inputs = keras.Input((8, 8, 3))
     first = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(inputs)
@@ -180,50 +168,44 @@ def train_step_scope(replace: tuple[str, str] | None = None) -> tuple:
     return step, tf.Variable(noisy)
 
 
-def train_step_failure(replace: tuple[str, str]) -> str:
-    step, image = train_step_scope(replace)
-    with pytest.raises(AssertionError) as info:
-        tests.train_step_test(step, image)
-    return str(info.value)
-
-
 def test_train_step_solution_passes(capsys):
-    step, image = train_step_scope()
-    tests.train_step_test(step, image)
-    assert capsys.readouterr().out == "All tests passed\n"
+    assert_passes(capsys, tests.train_step_test, *train_step_scope())
 
 
-def test_train_step_without_clipping_is_caught():
-    message = train_step_failure(("generated_image.assign(clip_0_1(generated_image))", "pass"))
-    assert "generated_image left [0, 1]" in message and "tf.clip_by_value" in message
-
-
-def test_train_step_that_does_not_apply_the_gradient_is_caught():
-    message = train_step_failure(
-        ("optimizer.apply_gradients([(grad, generated_image)])", "grad = grad")
-    )
-    assert "generated_image did not change" in message
-
-
-def test_train_step_that_ascends_is_caught():
-    message = train_step_failure(("[(grad, generated_image)]", "[(-grad, generated_image)]"))
-    assert "the cost should fall" in message
-
-
-def test_train_step_that_steps_twice_is_caught():
-    message = train_step_failure(
+# Typical mistakes in train_step: an (old, new) edit of its source, what the message must say.
+TRAIN_STEP_MISTAKES = {
+    "without-clipping": (
+        ("generated_image.assign(clip_0_1(generated_image))", "pass"),
+        ("generated_image left [0, 1]", "tf.clip_by_value"),
+    ),
+    "that-does-not-apply-the-gradient": (
+        ("optimizer.apply_gradients([(grad, generated_image)])", "grad = grad"),
+        ("generated_image did not change",),
+    ),
+    "that-ascends": (
+        ("[(grad, generated_image)]", "[(-grad, generated_image)]"),
+        ("the cost should fall",),
+    ),
+    "that-steps-twice": (
         (
             "optimizer.apply_gradients([(grad, generated_image)])",
             "optimizer.apply_gradients([(grad, generated_image)])\n"
             "    optimizer.apply_gradients([(grad, generated_image)])",
-        )
-    )
-    assert "move each pixel by about the learning rate" in message
+        ),
+        ("move each pixel by about the learning rate",),
+    ),
+    "that-forgets-to-return": (
+        ("    return J", "    return None"),
+        ("forget to `return J`",),
+    ),
+}
 
 
-def test_train_step_that_forgets_to_return_is_caught():
-    message = train_step_failure(("    return J", "    return None"))
-    assert "forget to `return J`" in message
+@pytest.mark.parametrize(
+    ("replace", "fragments"), TRAIN_STEP_MISTAKES.values(), ids=TRAIN_STEP_MISTAKES
+)
+def test_a_train_step_mistake_is_caught_and_explained(replace, fragments):
+    assert_mentions(failure(tests.train_step_test, *train_step_scope(replace)), *fragments)
 
 
 def test_train_step_needs_a_variable():

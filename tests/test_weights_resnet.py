@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import numpy as np
@@ -60,17 +59,3 @@ def test_weights_load_and_reach_the_stated_test_accuracy(asset):
     assert correct >= stated, f"{correct}/{total} test images right, the manifest states {stated}"
     probabilities = model.predict(X_test[:4], verbose=0)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
-
-
-def test_the_script_replaces_its_own_manifest_entry_and_keeps_the_others(tmp_path):
-    other = {"name": "other", "filename": "other.npz", "sha256": "0" * 64}
-    old = {"name": script.NAME, "filename": script.FILENAME, "sha256": "1" * 64}
-    (tmp_path / "MANIFEST.json").write_text(json.dumps({"assets": [old, other]}), "utf-8")
-    weights = tmp_path / script.FILENAME
-    weights.write_bytes(b"weights")
-    entry = script.update_manifest(weights, 176_118, 216, 217)
-    assets = json.loads((tmp_path / "MANIFEST.json").read_text("utf-8"))["assets"]
-    assert assets == [entry, other]
-    assert entry["sha256"] == sha256sum(weights) and entry["size_bytes"] == 7
-    assert "176,118 parameters" in entry["description"]
-    assert stated_accuracy(entry["description"]) == (216, 217)

@@ -60,6 +60,16 @@ def resnet14(input_shape: tuple[int, int, int] = (64, 64, 3), classes: int = 6) 
 
 
 def accuracy(model: Any, X: np.ndarray, Y: np.ndarray) -> tuple[int, int]:
-    """(number of correct predictions, number of examples) of ``model`` on one-hot ``Y``."""
+    """(number of correct predictions, number of examples) of ``model`` on ``X``.
+
+    ``Y`` holds one-hot rows (m, classes) or integer labels (m,).
+    """
+    Y = np.asarray(Y)
+    if Y.ndim not in (1, 2) or len(Y) != len(X):
+        raise ValueError(
+            f"Y: expected (m,) labels or (m, classes) one-hot rows for the {len(X)} "
+            f"examples of X, got shape {Y.shape}"
+        )
+    labels = np.argmax(Y, axis=1) if Y.ndim == 2 else Y
     predicted = np.argmax(model.predict(X, batch_size=128, verbose=0), axis=1)
-    return int((predicted == np.argmax(Y, axis=1)).sum()), len(Y)
+    return int((predicted == labels).sum()), len(Y)
