@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -99,3 +101,40 @@ def test_classifier_names_a_bad_argument(kwargs, message):
     call = {"base": transfer.mobilenet_v2_small(), "classes": 5, **kwargs}
     with pytest.raises(ValueError, match=message):
         transfer.classifier(**call)
+
+
+IMAGENET = "mobilenet_v2_0.35_96_imagenet_no_top"  # notebook 09's online backbone
+
+
+def test_imagenet_mobilenet_v2_file_is_pinned_on_first_use_and_loads(
+    tmp_path, server, monkeypatch, capsys
+):
+    """Notebook 09's online path on a file in the same format (Keras 2 HDF5 weights, 2 MB)."""
+    import keras
+
+    from tests.keras2_weights import write_keras2_weights
+    from utils import assets
+
+    def backbone(weights):
+        return keras.applications.MobileNetV2(
+            (96, 96, 3), alpha=0.35, include_top=False, weights=weights
+        )
+
+    real = assets.registry()[IMAGENET]
+    www, base = server
+    written = write_keras2_weights(www / real.filename, backbone(None), np.random.default_rng(0))
+    monkeypatch.delenv("COURSE_OFFLINE", raising=False)
+    asset = dataclasses.replace(real, url=f"{base}/{real.filename}", folder=tmp_path / "shipped")
+    path = assets.resolve(asset, cache_dir=tmp_path / "cache")
+    assert "pinned on first use" in capsys.readouterr().out
+    assert assets.pin_file(path).read_text().strip() == assets.sha256sum(www / real.filename)
+
+    model = backbone(str(path))  # as notebook 09 builds it
+    for name in ("Conv1", "block_3_expand", "Conv_1_bn"):
+        for got, want in zip(model.get_layer(name).get_weights(), written[name], strict=True):
+            np.testing.assert_array_equal(got, want)
+    with open(path, "r+b") as stored:  # a later copy that differs is refused
+        stored.seek(-8, 2)
+        stored.write(b"\x00" * 8)
+    with pytest.raises(ValueError, match="recorded sha256 mismatch"):
+        assets.resolve(asset, cache_dir=tmp_path / "cache")

@@ -116,7 +116,9 @@ def ship_trained_network(
     print(f"test accuracy {100 * correct / total:.1f}% ({correct}/{total})")
     path = Path(folder) / f"{name}.weights.h5"
     model.save_weights(path)
-    print(f"trained and saved in {time.perf_counter() - start:.0f} s: {path}")
+    print(
+        f"trained and saved in {time.perf_counter() - start:.0f} s: {path.parent.name}/{path.name}"
+    )
     print(f"size_bytes {path.stat().st_size}, sha256 {sha256sum(path)}")
     if args.no_manifest:
         return None

@@ -233,6 +233,16 @@ def conv_single_step_test(
     check.done()
 
 
+def _conv_inputs(
+    rng: np.random.Generator, shape: tuple[int, int, int, int], f: int, n_C: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Random A_prev of ``shape``, W (f, f, n_C_prev, n_C) and b (1, 1, 1, n_C), in that order."""
+    A_prev = rng.standard_normal(shape)
+    W = rng.standard_normal((f, f, shape[-1], n_C))
+    b = rng.standard_normal((1, 1, 1, n_C))
+    return A_prev, W, b
+
+
 def conv_forward_test(target: Callable[..., tuple[np.ndarray, tuple]]) -> None:
     """Test ``conv_forward(A_prev, W, b, hparameters)`` -> (Z, cache) against ``tf.nn.conv2d``.
 
@@ -251,10 +261,8 @@ def conv_forward_test(target: Callable[..., tuple[np.ndarray, tuple]]) -> None:
     )
     for shape, f, n_C, stride, pad in cases:
         failures = len(check.failures)
-        m, n_H_prev, n_W_prev, n_C_prev = shape
-        A_prev = rng.standard_normal(shape)
-        W = rng.standard_normal((f, f, n_C_prev, n_C))
-        b = rng.standard_normal((1, 1, 1, n_C))
+        m, n_H_prev, n_W_prev, _ = shape
+        A_prev, W, b = _conv_inputs(rng, shape, f, n_C)
         hparameters = {"stride": stride, "pad": pad}
         inputs = (A_prev, W, b)
         before = [value.copy() for value in inputs]
@@ -389,10 +397,8 @@ def conv_backward_test(target: Callable[..., tuple[np.ndarray, np.ndarray, np.nd
     )
     for shape, f, n_C, stride, pad in cases:
         failures = len(check.failures)
-        m, n_H_prev, n_W_prev, n_C_prev = shape
-        A_prev = rng.standard_normal(shape)
-        W = rng.standard_normal((f, f, n_C_prev, n_C))
-        b = rng.standard_normal((1, 1, 1, n_C))
+        m, n_H_prev, n_W_prev, _ = shape
+        A_prev, W, b = _conv_inputs(rng, shape, f, n_C)
         n_H, n_W = _out_size(n_H_prev, f, stride, pad), _out_size(n_W_prev, f, stride, pad)
         dZ = rng.standard_normal((m, n_H, n_W, n_C))
         hparameters = {"stride": stride, "pad": pad}
