@@ -49,16 +49,17 @@ clean:
 NB ?=
 SUBMISSIONS ?= submitted
 GRADES ?= grades
-TIMEOUT ?= 300
+TIMEOUT ?=
 
 release: install  ## student versions in release/NN_topic/NN_topic.ipynb (one: NB=01_edge_detection)
 	$(BIN)/python -m grading release $(NB)
 
 # SUBMISSIONS holds <student>/<assignment>/<assignment>.ipynb (only read). Writes $(GRADES)/:
-# gradebook.db, scores.csv, grades.csv, feedback/, logs/, summary.txt. TIMEOUT: seconds per cell.
-autograde: install  ## grade SUBMISSIONS=<folder> into GRADES=grades (TIMEOUT=300 s per cell)
+# gradebook.db, scores.csv, grades.csv, feedback/, logs/, summary.txt. TIMEOUT: seconds per cell
+# (default: grading.course.DEFAULT_TIMEOUT).
+autograde: install  ## grade SUBMISSIONS=<folder> into GRADES=grades (TIMEOUT=<s> per cell)
 	$(BIN)/python -m grading autograde --submissions $(SUBMISSIONS) --out $(GRADES) \
-		--timeout $(TIMEOUT)
+		$(if $(TIMEOUT),--timeout $(TIMEOUT))
 
 grade-solutions: install  ## release-day check: the solutions get full marks (NB= for one)
-	$(BIN)/python -m grading grade-solutions --timeout $(TIMEOUT) $(NB)
+	$(BIN)/python -m grading grade-solutions $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(NB)

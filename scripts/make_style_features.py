@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
 
     from utils import style
-    from utils.assets import sha256sum, shipped_entry, write_manifest_entry
+    from utils.assets import record_shipped
 
     kernels = style.random_kernels(args.seed)
     scales = style.calibrate_scales(style.calibration_photos(), kernels)
@@ -74,19 +74,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: scale median {np.median(scale):.3g}, bias median {np.median(bias):.3g}")
     path = ROOT / "weights" / FILENAME
     write_npz(arrays, path)
-    size, digest = path.stat().st_size, sha256sum(path)
-    print(f"wrote weights/{FILENAME}: {size:,} bytes, sha256 {digest}")
-    if not args.no_manifest:
-        write_manifest_entry(
-            ROOT / "weights",
-            shipped_entry(
-                path,
-                name=NAME,
-                description=DESCRIPTION,
-                how="python scripts/make_style_features.py",
-            ),
-        )
-        print("updated weights/MANIFEST.json")
+    record_shipped(
+        path,
+        name=NAME,
+        description=DESCRIPTION,
+        how="python scripts/make_style_features.py",
+        update_manifest=not args.no_manifest,
+    )
     return 0
 
 

@@ -69,7 +69,7 @@ def train(epochs: int = EPOCHS):
     from keras import layers
 
     from utils.models import accuracy
-    from utils.training import EpochLog
+    from utils.training import EpochLog, cosine_adam
 
     X_train, Y_train, X_test, Y_test, _ = load_data()
     keras.utils.set_random_seed(SEED)
@@ -83,10 +83,11 @@ def train(epochs: int = EPOCHS):
         name="augment",
     )
     trainer = keras.Sequential([keras.Input(INPUT_SHAPE), augment, model])
-    steps = epochs * -(-len(X_train) // BATCH_SIZE)
-    schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE, decay_steps=steps)
+    optimizer = cosine_adam(
+        LEARNING_RATE, epochs=epochs, examples=len(X_train), batch_size=BATCH_SIZE
+    )
     trainer.compile(
-        optimizer=keras.optimizers.Adam(schedule),
+        optimizer=optimizer,
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
         jit_compile=False,

@@ -80,13 +80,15 @@ def main() -> None:
     parser.add_argument("--no-manifest", action="store_true", help="do not update MANIFEST.json")
     parser.add_argument("--epochs", type=int, default=EPOCHS)
     args = parser.parse_args()
+    if args.epochs < 1:
+        parser.error(f"--epochs must be >= 1, got {args.epochs}")
 
     sys.path.insert(0, str(ROOT))
     import utils
 
     utils.setup_notebook(seed=SEED)
     from utils import faces
-    from utils.assets import sha256sum
+    from utils.assets import record_shipped
 
     start = time.perf_counter()
     model, _ = train(args.epochs)
@@ -94,15 +96,11 @@ def main() -> None:
     result = faces.evaluate_encoder(model)
     path = ROOT / "weights" / FILENAME
     model.save_weights(path)
-    digest, size = sha256sum(path), path.stat().st_size
     print(
         f"trained in {seconds:.0f} s; threshold {result['threshold']:.3f} (validation accuracy "
         f"{result['val_accuracy']:.1%}); held-out identities: accuracy "
         f"{result['test_accuracy']:.1%} on {result['n_test_pairs']} pairs, AUC {result['auc']:.4f}"
     )
-    print(f"{path.name}: {size:,} bytes, sha256 {digest}")
-    if args.no_manifest:
-        return
     description = (
         f"Compact face encoder (utils.faces.compact_encoder: 32×32×3 → 128-d, L2-normalised, "
         f"{model.count_params():,} parameters) trained by scripts/train_face_encoder.py with "
@@ -114,12 +112,13 @@ def main() -> None:
         f"{result['n_test_pairs']:,} balanced pairs, ROC AUC {result['auc']:.4f}; training "
         f"took {seconds:.0f} s on 2 busy CPU cores."
     )
-    from utils.assets import shipped_entry, write_manifest_entry
-
-    how = "python scripts/train_face_encoder.py"
-    entry = shipped_entry(path, name=NAME, description=description, how=how)
-    write_manifest_entry(ROOT / "weights", entry)
-    print("updated weights/MANIFEST.json")
+    record_shipped(
+        path,
+        name=NAME,
+        description=description,
+        how="python scripts/train_face_encoder.py",
+        update_manifest=not args.no_manifest,
+    )
 
 
 if __name__ == "__main__":

@@ -60,15 +60,16 @@ def train(epochs: int = EPOCHS):
     import keras
 
     from utils.models import accuracy, resnet14
-    from utils.training import EpochLog
+    from utils.training import EpochLog, cosine_adam
 
     X_train, Y_train, X_test, Y_test, _ = load_data()
     keras.utils.set_random_seed(SEED)
     model = resnet14()
-    steps = epochs * -(-len(X_train) // BATCH_SIZE)
-    schedule = keras.optimizers.schedules.CosineDecay(LEARNING_RATE, decay_steps=steps)
+    optimizer = cosine_adam(
+        LEARNING_RATE, epochs=epochs, examples=len(X_train), batch_size=BATCH_SIZE
+    )
     model.compile(
-        optimizer=keras.optimizers.Adam(schedule),
+        optimizer=optimizer,
         loss="categorical_crossentropy",
         metrics=["accuracy"],
     )

@@ -23,8 +23,8 @@ mechanism, loss and post-processing, made small**:
 
 Evaluation: mAP@0.5 on the held-out images (``utils.detection.mean_average_precision``) after the
 course's post-processing (score = confidence × class probability, per-class non-max suppression)
-written here with ``tf.image.non_max_suppression``; the notebook gets the same detections from the
-learner's ``yolo_eval``.
+done by TensorFlow (``utils.detection.library_eval``); the notebook gets the same detections from
+the learner's ``yolo_eval``.
 
 Training is deterministic (``utils.setup_notebook``: seeds, op determinism, 2 TensorFlow threads):
 a re-run on the same machine writes a byte-identical file. Weights are saved in Darknet's
@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 import time
 from pathlib import Path
@@ -90,6 +91,23 @@ DESCRIPTION = (
 )
 
 
+def stated_map(description: str) -> float:
+    """The held-out mAP@0.5 that a description written from :data:`DESCRIPTION` states.
+
+    Raises:
+        ValueError: the description does not say "held-out mAP@0.5 X.XXX on 200 images".
+    """
+    found = re.search(
+        rf"held-out mAP@0\.5 (\d\.\d{{3}}) on {HELD_OUT['n_images']} images", description
+    )
+    if not found:
+        raise ValueError(
+            f"the description must state 'held-out mAP@0.5 X.XXX on {HELD_OUT['n_images']} "
+            f"images': {description}"
+        )
+    return float(found.group(1))
+
+
 def grid_shape() -> tuple[int, int]:
     """(S_h, S_w) of the detector's output: the input size divided by 32."""
     return INPUT_SHAPE[0] // 32, INPUT_SHAPE[1] // 32
@@ -126,21 +144,16 @@ def dataset(split: dict[str, int], **options: Any):
 
 def box_sizes(boxes: list[np.ndarray]) -> np.ndarray:
     """(N, 2) widths and heights, in grid cells, of all the boxes of a dataset."""
-    rows, cols = grid_shape()
-    every = np.concatenate(boxes)
-    return np.stack(
-        [
-            (every[:, 3] - every[:, 1]) / INPUT_SHAPE[1] * cols,
-            (every[:, 2] - every[:, 0]) / INPUT_SHAPE[0] * rows,
-        ],
-        axis=1,
-    )
+    from utils.yolo import sizes_in_cells
+
+    return sizes_in_cells(np.concatenate(boxes), grid_shape(), INPUT_SHAPE[:2])
 
 
 def detect(
     model: Any,
-    images: np.ndarray,
+    images: np.ndarray | None = None,
     *,
+    outputs: np.ndarray | None = None,
     anchors: np.ndarray = ANCHORS,
     score_threshold: float = SCORE_THRESHOLD,
     max_boxes: int = MAX_BOXES,
@@ -148,47 +161,44 @@ def detect(
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Detections per image, ``(scores, boxes, classes)`` with boxes ``(y1, x1, y2, x2)`` in pixels.
 
-    The course's post-processing written with TensorFlow's own non-max suppression: score =
-    confidence × best class probability, keep scores >= ``score_threshold``, then per class
-    ``tf.image.non_max_suppression``; the ``max_boxes`` best boxes over all classes are returned.
-    """
-    import tensorflow as tf
+    The course's post-processing done by TensorFlow (``utils.detection.library_eval``): score =
+    confidence × best class probability, keep scores >= ``score_threshold``, per-class non-max
+    suppression; the ``max_boxes`` best boxes over all classes are returned.
 
+    Args:
+        model: the detector (unused when ``outputs`` is given).
+        images: (m, 160, 160, 3) images in [0, 1].
+        outputs: the detector's raw outputs on the images, (m, 5, 5, 5 · (5 + 3)), when they are
+            already computed: no second forward pass.
+        anchors, score_threshold, max_boxes, iou_threshold: the post-processing's settings.
+    """
+    from utils.detection import library_eval
     from utils.yolo import yolo_head
 
-    height, width = INPUT_SHAPE[:2]
-    outputs = model.predict(images, batch_size=64, verbose=0)
-    xy, wh, confidence, probs = (np.asarray(t) for t in yolo_head(outputs, anchors, NUM_CLASSES))
-    corners = np.concatenate(
-        [xy[..., ::-1] - wh[..., ::-1] / 2, xy[..., ::-1] + wh[..., ::-1] / 2], -1
+    if outputs is None:
+        if images is None:
+            raise ValueError("detect: give the images (or the detector's outputs on them)")
+        outputs = model.predict(images, batch_size=64, verbose=0)
+    return library_eval(
+        yolo_head(outputs, anchors, NUM_CLASSES),
+        INPUT_SHAPE[:2],
+        max_boxes=max_boxes,
+        score_threshold=score_threshold,
+        iou_threshold=iou_threshold,
     )
-    corners = corners * np.array([height, width, height, width], np.float32)
-    results = []
-    for index in range(len(images)):
-        scores_all = confidence[index] * probs[index]
-        classes = scores_all.argmax(axis=-1).reshape(-1)
-        scores = scores_all.max(axis=-1).reshape(-1)
-        boxes = corners[index].reshape(-1, 4)
-        keep = scores >= score_threshold
-        scores, boxes, classes = scores[keep], boxes[keep], classes[keep]
-        chosen = []
-        for label in np.unique(classes):
-            mine = np.nonzero(classes == label)[0]
-            kept = tf.image.non_max_suppression(
-                boxes[mine], scores[mine], max_boxes, iou_threshold=iou_threshold
-            )
-            chosen.extend(mine[np.asarray(kept)])
-        chosen = np.array(chosen, int)
-        chosen = chosen[np.argsort(-scores[chosen], kind="stable")][:max_boxes]
-        results.append((scores[chosen], boxes[chosen], classes[chosen]))
-    return results
 
 
-def evaluate(model: Any, data: Any) -> tuple[float, np.ndarray]:
-    """mAP@0.5 and the AP of each class of ``model`` on a :class:`DetectionSet`."""
+def evaluate(
+    model: Any, data: Any, *, outputs: np.ndarray | None = None
+) -> tuple[float, np.ndarray]:
+    """mAP@0.5 and the AP of each class of ``model`` on a :class:`DetectionSet`.
+
+    ``outputs``: the model's raw outputs on ``data.images`` when already computed (see
+    :func:`detect`).
+    """
     from utils.detection import mean_average_precision
 
-    found = detect(model, data.images)
+    found = detect(model, data.images, outputs=outputs)
     truth = list(zip(data.boxes, data.classes, strict=True))
     return mean_average_precision(found, truth, NUM_CLASSES, iou_threshold=0.5)
 
@@ -271,20 +281,6 @@ def train(epochs: int = EPOCHS, train_split: dict[str, int] = TRAIN) -> tuple[An
     return model, data
 
 
-def update_manifest(path: Path, params: int, mean_ap: float, train_images: int) -> dict:
-    """Write (or replace) this detector's entry in ``weights/MANIFEST.json``; returns the entry."""
-    from utils.assets import shipped_entry, write_manifest_entry
-
-    description = DESCRIPTION.format(
-        params=params, train=train_images, map=mean_ap, held_out=HELD_OUT["n_images"]
-    )
-    entry = shipped_entry(
-        path, name=NAME, description=description, how="python scripts/train_yolo_shapes.py"
-    )
-    write_manifest_entry(path.parent, entry)
-    return entry
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=EPOCHS, help=f"default {EPOCHS}")
@@ -318,12 +314,21 @@ def main(argv: list[str] | None = None) -> None:
     held_out = dataset(HELD_OUT)
     mean_ap, aps = evaluate(load_detector(args.out), held_out)
     print(f"held-out mAP@0.5 {mean_ap:.4f} (AP per class {np.round(aps, 4).tolist()})")
-    from utils.assets import sha256sum
+    from utils.assets import record_shipped
 
-    print(f"size_bytes {args.out.stat().st_size}, sha256 {sha256sum(args.out)}")
-    if not args.no_manifest:
-        update_manifest(args.out, model.count_params(), mean_ap, len(data))
-        print(f"weights/MANIFEST.json: entry {NAME!r} updated")
+    description = DESCRIPTION.format(
+        params=model.count_params(),
+        train=len(data),
+        map=mean_ap,
+        held_out=HELD_OUT["n_images"],
+    )
+    record_shipped(
+        args.out,
+        name=NAME,
+        description=description,
+        how="python scripts/train_yolo_shapes.py",
+        update_manifest=not args.no_manifest,
+    )
 
 
 if __name__ == "__main__":

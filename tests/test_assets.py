@@ -386,33 +386,19 @@ def test_write_manifest_entry_replaces_in_place_or_appends(tmp_path):
         assets.write_manifest_entry(tmp_path, {**entry, "sha256": "x"})
 
 
-def test_shipped_entry_measures_the_file(tmp_path):
+def test_record_shipped_measures_the_file_and_records_it(tmp_path, capsys):
     path = tmp_path / "net.weights.h5"
     path.write_bytes(CONTENT)
-    made = assets.shipped_entry(path, name="net", description="a net", how="python make.py")
+    (tmp_path / "MANIFEST.json").write_text(json.dumps({"assets": []}))
+    made = assets.record_shipped(
+        path, name="net", description="a net", how="python make.py", update_manifest=False
+    )
     assert made["sha256"] == SHA and made["size_bytes"] == len(CONTENT)
     assert made["filename"] == "net.weights.h5" and made["url"] is None
     assert list(made) == list(assets.FIELDS)
     Asset(**made, folder=tmp_path)  # a valid entry
-
-
-def keras_application_source(module: str) -> str:
-    keras_dir = Path(importlib.util.find_spec("keras").origin).parent
-    return (keras_dir / "src" / "applications" / f"{module}.py").read_text()
-
-
-def test_vgg19_entry_carries_the_md5_keras_pins():
-    vgg = registry()["vgg19_imagenet_notop"]
-    source = keras_application_source("vgg19")
-    assert vgg.sha256 is None and f'file_hash="{vgg.md5}"' in source
-    assert vgg.filename in source and vgg.url.endswith("/" + vgg.filename)
-    assert vgg.url.rsplit("/", 1)[0] + "/" in source.replace('"\n    "', "")
-
-
-def test_mobilenet_v2_entry_is_unpinned_because_keras_pins_nothing():
-    mobilenet = registry()["mobilenet_v2_0.35_96_imagenet_no_top"]
-    source = keras_application_source("mobilenet_v2")
-    assert "file_hash" not in source  # if Keras starts pinning it, pin it here too
-    assert mobilenet.sha256 is None and mobilenet.md5 is None
-    assert mobilenet.url.rsplit("/", 1)[0] + "/" in source.replace('"\n    "', "")
-    assert "pinned on first use" in mobilenet.how and mobilenet.offline
+    assert capsys.readouterr().out == f"{tmp_path.name}/net.weights.h5: 7,000 bytes, sha256 {SHA}\n"
+    assert load_manifest(tmp_path) == {}  # update_manifest=False leaves it alone
+    assets.record_shipped(path, name="net", description="a net", how="python make.py")
+    assert load_manifest(tmp_path)["net"].sha256 == SHA
+    assert capsys.readouterr().out.endswith("MANIFEST.json: entry 'net' updated\n")

@@ -176,11 +176,16 @@ def test_evaluate_encoder_prepares_the_photos_for_the_model():
 
     def prepare(photos):
         seen.append(photos.shape)
-        return np.stack([faces.prepare_face(photo, 48) for photo in photos])
+        return faces.prepare_faces(photos, 48)
 
     result = faces.evaluate_encoder(model, prepare=prepare)
     assert seen == [(200, 32, 32, 3)] * 2
     assert result["n_val_pairs"] == result["n_test_pairs"] == 1800 and 0 <= result["auc"] <= 1
+    i, j, encodings = result["test_i"], result["test_j"], result["test_encodings"]
+    assert encodings.shape == (200, 128)
+    np.testing.assert_allclose(
+        result["test_distances"], faces.pair_distances(encodings, i, j), rtol=1e-6
+    )
 
 
 def test_load_lfw_people_offline_prints_the_substitute(monkeypatch, capsys):

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from utils.plotting import plot_history, show_images, show_matrix
+from utils.plotting import image_grid, plot_history, show_images, show_matrix
 
 RNG = np.random.default_rng(0)
 
@@ -61,6 +61,19 @@ def test_show_images_without_titles_and_with_suptitle():
     fig = plt.gcf()
     assert [ax.get_title() for ax in image_axes(fig)] == ["", ""]
     assert fig._suptitle is not None and fig._suptitle.get_text() == "Two maps"
+
+
+def test_image_grid_yields_the_panels_in_use_and_shows_the_figure_once(monkeypatch):
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
+    with image_grid(5, ncols=3, size=2.0, suptitle="five") as (fig, axes):
+        assert len(axes) == 5 and not shown
+        assert all(not ax.axison for ax in fig.axes)
+    assert shown == [fig] and len(fig.axes) == 6
+    assert tuple(fig.get_size_inches()) == pytest.approx((6.0, 4.0))
+    assert fig._suptitle.get_text() == "five"
+    with image_grid(2, ncols=0) as (fig, axes):  # at least one column
+        assert len(axes) == 2 and tuple(fig.get_size_inches()) == pytest.approx((3.0, 6.0))
 
 
 def test_show_images_accepts_an_n_h_w_array():

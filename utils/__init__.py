@@ -16,7 +16,7 @@ No solution of a graded exercise lives here.
 from utils.notebook import setup_notebook
 
 # The one place the repository's address is kept: the notebooks' Colab badge and clone line must
-# use exactly this value (tests/test_notebooks_meta.py checks it).
+# use exactly this value (tests/test_notebooks.py checks it).
 REPO_URL = "https://github.com/cnn-course/convnets-keras"
 
 __all__ = ["REPO_URL", "setup_notebook"]

@@ -330,14 +330,20 @@ def write_manifest_entry(folder: str | os.PathLike, entry: dict) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def shipped_entry(path: str | os.PathLike, *, name: str, description: str, how: str) -> dict:
-    """The manifest entry of a file that a script in the repository made and the repository ships.
+def record_shipped(
+    path: str | os.PathLike, *, name: str, description: str, how: str, update_manifest: bool = True
+) -> dict:
+    """Measure a file that a script in the repository made and ships, and record it.
 
-    ``path`` is the file (in the folder of the manifest it goes into); its SHA-256 and size are
-    measured here. Pass the result to :func:`write_manifest_entry`.
+    ``path`` is the file, in the folder of the manifest it belongs to. Its size and SHA-256 are
+    measured once and printed; unless ``update_manifest`` is False, its entry replaces the one of
+    the same name in that folder's ``MANIFEST.json`` (:func:`write_manifest_entry`).
+
+    Returns:
+        The entry (valid for :func:`load_manifest`).
     """
     path = Path(path)
-    return {
+    entry = {
         "name": name,
         "filename": path.name,
         "description": description,
@@ -349,3 +355,10 @@ def shipped_entry(path: str | os.PathLike, *, name: str, description: str, how: 
         "offline": None,
         "cache_subdir": "models",
     }
+    print(
+        f"{path.parent.name}/{path.name}: {entry['size_bytes']:,} bytes, sha256 {entry['sha256']}"
+    )
+    if update_manifest:
+        write_manifest_entry(path.parent, entry)
+        print(f"{path.parent.name}/{MANIFEST}: entry {name!r} updated")
+    return entry

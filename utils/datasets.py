@@ -12,6 +12,7 @@ Both split the data with a fixed, stratified train/test split and return
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -162,12 +163,12 @@ def _split(images: np.ndarray, labels: np.ndarray, test_fraction: float, seed: i
     """Stratified split; every class must keep at least one image on each side."""
     from sklearn.model_selection import train_test_split
 
-    smallest = int(np.bincount(labels).min())
-    n_test = test_fraction * len(labels)
-    if n_test < len(np.unique(labels)) or len(labels) - n_test < len(np.unique(labels)):
+    n_classes = len(np.unique(labels))
+    n_test = math.ceil(test_fraction * len(labels))  # as train_test_split rounds it
+    if n_test < n_classes or len(labels) - n_test < n_classes:
         raise ValueError(
             f"test_fraction: {test_fraction} leaves a class without a test or training image "
-            f"({len(labels)} images, the smallest class has {smallest})"
+            f"({len(labels)} images, the smallest class has {int(np.bincount(labels).min())})"
         )
 
     x_train, x_test, y_train, y_test = train_test_split(

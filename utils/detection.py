@@ -7,6 +7,10 @@
 - :func:`check_box`, :func:`check_corners`, :func:`check_yolo_boxes` and
   :func:`check_scored_boxes` validate boxes and a detector's arrays with a message that names the
   bad argument (the exercises call them first); :func:`box_iou` is the IoU of two sets of boxes.
+- :func:`library_nms` and :func:`library_eval` are the course's post-processing done by
+  TensorFlow (``tf.image.combined_non_max_suppression``): the references the hand-written
+  ``yolo_non_max_suppression`` and ``yolo_eval`` are compared with, and the post-processing of
+  ``scripts/train_yolo_shapes.py``.
 - :func:`draw_boxes` / :func:`show_detections` draw labelled boxes (with scores) with matplotlib;
   boxes that stick out of the image are clipped to it.
 - :func:`average_precision` and :func:`mean_average_precision` compute mAP@0.5 the PASCAL VOC way
@@ -420,6 +424,112 @@ def box_iou(boxes1: Any, boxes2: Any) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------
+# The course's post-processing by TensorFlow (the references of the exercises)
+
+
+def library_nms(
+    scores: Any, boxes: Any, classes: Any, max_boxes: int = 10, iou_threshold: float = 0.5
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-class non-max suppression by TensorFlow: what ``yolo_non_max_suppression`` computes.
+
+    Within each class, a box is dropped when a higher-scoring box of that class overlaps it with
+    IoU > ``iou_threshold``; the ``max_boxes`` best boxes over all classes are kept.
+
+    Args:
+        scores: (n,) scores.
+        boxes: (n, 4) corners ``(y1, x1, y2, x2)``.
+        classes: (n,) class indices.
+        max_boxes: at most this many boxes are returned.
+        iou_threshold: the IoU above which a box is suppressed.
+
+    Returns:
+        ``(scores, boxes, classes)`` of the kept boxes by decreasing score: float32 (k,),
+        float32 (k, 4), int64 (k,).
+    """
+    check_scored_boxes(scores, boxes, classes, max_boxes, iou_threshold)
+    (found,) = _combined_nms(
+        np.asarray(boxes, np.float32)[None],
+        np.asarray(scores, np.float32)[None],
+        np.asarray(classes, np.int64)[None],
+        max_boxes,
+        iou_threshold,
+    )
+    return found
+
+
+def library_eval(
+    yolo_outputs: Sequence[Any],
+    image_shape: tuple[int, int] = (720, 1280),
+    max_boxes: int = 10,
+    score_threshold: float = 0.6,
+    iou_threshold: float = 0.5,
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The course's ``yolo_eval`` by TensorFlow, for a batch of images at once.
+
+    Corners ``(y1, x1, y2, x2)`` scaled to ``image_shape``; each box keeps its best class score
+    ``p_c · c_i`` when it is >= ``score_threshold``; then per-class non-max suppression
+    (:func:`library_nms`), all images in one ``tf.image.combined_non_max_suppression`` call.
+
+    Args:
+        yolo_outputs: what ``utils.yolo.yolo_head`` returns for m images: ``box_xy``
+            (m, ..., 2), ``box_wh`` (m, ..., 2), ``box_confidence`` (m, ..., 1) and
+            ``box_class_probs`` (m, ..., C). One image's outputs need a leading axis of 1.
+        image_shape: (height, width) of the images in pixels.
+        max_boxes: at most this many boxes per image.
+        score_threshold: keep the boxes whose best class score is >= this.
+        iou_threshold: the IoU threshold of non-max suppression.
+
+    Returns:
+        m triples ``(scores, boxes, classes)``, as :func:`library_nms` returns them, boxes in
+        pixels.
+    """
+    box_xy, box_wh, confidence, probs = (np.asarray(a, np.float32) for a in yolo_outputs)
+    count = len(box_xy)
+    low, high = box_xy - box_wh / 2, box_xy + box_wh / 2
+    corners = np.concatenate([low[..., ::-1], high[..., ::-1]], axis=-1).reshape(count, -1, 4)
+    height, width = image_shape
+    corners = corners * np.array([height, width, height, width], np.float32)
+    products = (confidence * probs).reshape(count, corners.shape[1], -1)
+    scores, classes = products.max(axis=-1), products.argmax(axis=-1)
+    scores = np.where(scores >= np.float32(score_threshold), scores, np.float32(-np.inf))
+    return _combined_nms(corners, scores, classes, max_boxes, iou_threshold)
+
+
+def _combined_nms(
+    boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, max_boxes: int, iou_threshold: float
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per-class NMS of m images: boxes (m, n, 4), scores (m, n) (−inf: left out), classes (m, n).
+
+    Each box competes only in its own class: its row of the score matrix holds its score there
+    and −inf elsewhere.
+    """
+    import tensorflow as tf
+
+    count, n = scores.shape
+    empty = (np.zeros(0, np.float32), np.zeros((0, 4), np.float32), np.zeros(0, np.int64))
+    if n == 0 or max_boxes == 0:
+        return [empty] * count
+    matrix = np.full((count, n, int(classes.max()) + 1), -np.inf, np.float32)
+    np.put_along_axis(matrix, classes[..., None], scores[..., None], axis=-1)
+    kept_boxes, kept_scores, kept_classes, valid = (
+        np.asarray(t)
+        for t in tf.image.combined_non_max_suppression(
+            boxes[:, :, None, :],
+            matrix,
+            max_output_size_per_class=max_boxes,
+            max_total_size=max_boxes,
+            iou_threshold=iou_threshold,
+            score_threshold=np.finfo(np.float32).min,  # every finite score takes part
+            clip_boxes=False,
+        )
+    )
+    return [
+        (kept_scores[i, :k], kept_boxes[i, :k], kept_classes[i, :k].astype(np.int64))
+        for i, k in enumerate(valid)
+    ]
+
+
+# --------------------------------------------------------------------------------------------
 # Drawing
 
 COLOURS = ("#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6")
@@ -516,7 +626,6 @@ def show_detections(
     titles: Sequence[str] | None = None,
     ncols: int = 4,
     size: float = 3.0,
-    suptitle: str | None = None,
 ) -> None:
     """Show images in a grid with their detections (and the true boxes dashed, unlabelled).
 
@@ -528,9 +637,8 @@ def show_detections(
         titles: one title per image, or None.
         ncols: images per row.
         size: size of one panel in inches.
-        suptitle: a title over the grid.
     """
-    import matplotlib.pyplot as plt
+    from utils.plotting import image_grid
 
     images = list(images)
     if len(detections) != len(images):
@@ -543,24 +651,16 @@ def show_detections(
         )
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"titles: expected {len(images)} (one per image), got {len(titles)}")
-    ncols = max(1, min(ncols, len(images)))
-    nrows = -(-len(images) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
-    for ax in axes.flat:
-        ax.axis("off")
-    for index, (ax, image) in enumerate(zip(axes.flat, images, strict=False)):
-        ax.imshow(image)
-        if ground_truth is not None:
-            boxes, classes = ground_truth[index]
-            draw_boxes(ax, boxes, classes, linestyle="--", labels=False)
-        scores, boxes, classes = (np.asarray(a) for a in detections[index])
-        draw_boxes(ax, boxes, classes, scores, class_names=class_names)
-        if titles is not None:
-            ax.set_title(titles[index])
-    if suptitle:
-        fig.suptitle(suptitle)
-    fig.tight_layout()
-    plt.show()
+    with image_grid(len(images), ncols=ncols, size=size) as (_, axes):
+        for index, (ax, image) in enumerate(zip(axes, images, strict=True)):
+            ax.imshow(image)
+            if ground_truth is not None:
+                boxes, classes = ground_truth[index]
+                draw_boxes(ax, boxes, classes, linestyle="--", labels=False)
+            scores, boxes, classes = (np.asarray(a) for a in detections[index])
+            draw_boxes(ax, boxes, classes, scores, class_names=class_names)
+            if titles is not None:
+                ax.set_title(titles[index])
 
 
 # --------------------------------------------------------------------------------------------

@@ -224,7 +224,6 @@ def prewhiten(images: np.ndarray) -> np.ndarray:
 
 def facenet_inputs(faces: Sequence[Any] | np.ndarray) -> np.ndarray:
     """Face crops (any size; paths, gray, RGB or RGBA, uint8 or float) → (m, 160, 160, 3) input."""
-    from utils.faces import prepare_face
+    from utils.faces import prepare_faces
 
-    crops = np.stack([prepare_face(face, INPUT_SIZE) for face in faces])
-    return prewhiten(crops * 255.0)
+    return prewhiten(prepare_faces(faces, INPUT_SIZE) * 255.0)

@@ -27,13 +27,14 @@ Importing this module does not import TensorFlow; the functions that need it imp
 
 from __future__ import annotations
 
-import os
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from utils.images import to_rgb
 
 FACE_SIZE = 32  # the compact encoder's input: (32, 32, 3)
 ALIGNED_SIZE = 96  # nn4.small2's input and the size of aligned crops shown in the notebook
@@ -49,45 +50,6 @@ N_IDENTITIES = 100  # face crops in skimage.data.lfw_subset() (images 0–99)
 # --------------------------------------------------------------------------------------------
 
 
-def to_rgb(image: Any) -> np.ndarray:
-    """Any photo as an (H, W, 3) float32 RGB array in [0, 1].
-
-    Accepts a file path, or an array: (H, W) or (H, W, 1) grayscale (repeated over 3 channels),
-    (H, W, 3) RGB, (H, W, 4) RGBA (composited on white); uint8 (0–255), bool or float in [0, 1].
-
-    Raises:
-        ValueError: anything else, with what was expected and what was got.
-    """
-    from utils.images import to_float
-
-    if isinstance(image, (str, os.PathLike)):
-        path = Path(image)
-        if not path.is_file():
-            raise ValueError(f"image: no file at {str(path)!r}")
-        from PIL import Image
-
-        with Image.open(path) as opened:
-            image = np.asarray(opened.convert("RGB"))
-    array = np.asarray(image)
-    if array.dtype == object or array.ndim not in (2, 3):
-        raise ValueError(
-            f"image: expected a path or an array of shape (H, W), (H, W, 1), (H, W, 3) or "
-            f"(H, W, 4), got {type(image).__name__} of shape {np.shape(image)}"
-        )
-    if array.ndim == 3 and array.shape[-1] not in (1, 3, 4):
-        raise ValueError(f"image: expected 1, 3 or 4 channels, got shape {array.shape}")
-    if min(array.shape[:2]) < 2:
-        raise ValueError(f"image: expected at least 2×2 pixels, got shape {array.shape}")
-    array = to_float(array)
-    if array.ndim == 2:
-        array = array[..., None]
-    if array.shape[-1] == 4:  # RGBA: composite on a white background
-        array = array[..., :3] * array[..., 3:] + (1.0 - array[..., 3:])
-    if array.shape[-1] == 1:
-        array = np.repeat(array, 3, axis=-1)
-    return np.ascontiguousarray(array, dtype=np.float32)
-
-
 def prepare_face(image: Any, size: int | tuple[int, int] = FACE_SIZE) -> np.ndarray:
     """A face photo as a model input: (size, size, 3) float32 in [0, 1].
 
@@ -101,6 +63,11 @@ def prepare_face(image: Any, size: int | tuple[int, int] = FACE_SIZE) -> np.ndar
     if rgb.shape[:2] != (height, width):
         rgb = np.clip(resize(rgb, (height, width)), 0.0, 1.0)
     return rgb.astype(np.float32)
+
+
+def prepare_faces(photos: Any, size: int | tuple[int, int] = FACE_SIZE) -> np.ndarray:
+    """:func:`prepare_face` of each photo, stacked: (m, size, size, 3) float32 in [0, 1]."""
+    return np.stack([prepare_face(photo, size) for photo in photos])
 
 
 # --------------------------------------------------------------------------------------------
@@ -497,6 +464,7 @@ def roc_auc(distances: np.ndarray, same: np.ndarray) -> tuple[np.ndarray, np.nda
 # --------------------------------------------------------------------------------------------
 
 
+@functools.cache
 def _layers():
     """Small custom layers (no Lambda: models stay loadable in safe mode)."""
     import keras
@@ -505,7 +473,11 @@ def _layers():
 
     @keras.saving.register_keras_serializable(package="course_faces")
     class L2Normalize(keras.layers.Layer):
-        """x / ‖x‖ along the last axis: every encoding lies on the unit sphere."""
+        """x / ‖x‖ along the last axis: every encoding lies on the unit sphere.
+
+        (Keras's UnitNormalization computes the same value but a slightly different gradient:
+        the shipped encoder was trained with this one, so its script reproduces it exactly.)
+        """
 
         def call(self, x):
             return x / ops.sqrt(ops.maximum(ops.sum(ops.square(x), axis=-1, keepdims=True), 1e-12))
@@ -536,6 +508,24 @@ def _layers():
             return ops.sqrt(pooled * 9.0 + 1e-12)
 
     return L2Normalize, ToGray, LRN, L2Pooling2D
+
+
+# nn4.small2's inception blocks, in order: per branch, "3x3"/"5x5": (1×1 reduction, filters,
+# stride), "pool": (max or l2, 1×1 projection filters or 0, zero padding), "1x1": filters.
+NN4_SMALL2_BLOCKS = {
+    "3a": {
+        "3x3": (96, 128, 1),
+        "5x5": (16, 32, 1),
+        "pool": ("max", 32, ((3, 4), (3, 4))),
+        "1x1": 64,
+    },
+    "3b": {"3x3": (96, 128, 1), "5x5": (32, 64, 1), "pool": ("l2", 64, 4), "1x1": 64},
+    "3c": {"3x3": (128, 256, 2), "5x5": (32, 64, 2), "pool": ("max", 0, ((0, 1), (0, 1)))},
+    "4a": {"3x3": (96, 192, 1), "5x5": (32, 64, 1), "pool": ("l2", 128, 2), "1x1": 256},
+    "4e": {"3x3": (160, 256, 2), "5x5": (64, 128, 2), "pool": ("max", 0, ((0, 1), (0, 1)))},
+    "5a": {"3x3": (96, 384, 1), "pool": ("l2", 96, 1), "1x1": 256},
+    "5b": {"3x3": (96, 384, 1), "pool": ("max", 96, 1), "1x1": 256},
+}
 
 
 def nn4_small2(input_shape: tuple[int, int, int] = (96, 96, 3), embedding: int = 128):
@@ -588,77 +578,19 @@ def nn4_small2(input_shape: tuple[int, int, int] = (96, 96, 3), embedding: int =
     x = layers.ZeroPadding2D(1, name="pool2_pad")(x)
     x = layers.MaxPooling2D(3, strides=2, name="pool2")(x)
 
-    def block(x, name, branches):
-        return layers.Concatenate(name=f"{name}_concat")(
-            [fn(x, f"{name}_{i}") for i, fn in branches]
-        )
-
-    x = block(  # 3a: 12×12×192 → 12×12×256
-        x,
-        "3a",
-        [
-            ("3x3", lambda x, n: reduce_conv(x, 96, 128, 3, n)),
-            ("5x5", lambda x, n: reduce_conv(x, 16, 32, 5, n)),
-            ("pool", lambda x, n: pool_branch(x, "max", 32, ((3, 4), (3, 4)), n)),
-            ("1x1", lambda x, n: conv_bn(x, 64, 1, n)),
-        ],
-    )
-    x = block(  # 3b: → 12×12×320
-        x,
-        "3b",
-        [
-            ("3x3", lambda x, n: reduce_conv(x, 96, 128, 3, n)),
-            ("5x5", lambda x, n: reduce_conv(x, 32, 64, 5, n)),
-            ("pool", lambda x, n: pool_branch(x, "l2", 64, 4, n)),
-            ("1x1", lambda x, n: conv_bn(x, 64, 1, n)),
-        ],
-    )
-    x = block(  # 3c: → 6×6×640
-        x,
-        "3c",
-        [
-            ("3x3", lambda x, n: reduce_conv(x, 128, 256, 3, n, strides=2)),
-            ("5x5", lambda x, n: reduce_conv(x, 32, 64, 5, n, strides=2)),
-            ("pool", lambda x, n: pool_branch(x, "max", 0, ((0, 1), (0, 1)), n)),
-        ],
-    )
-    x = block(  # 4a: → 6×6×640
-        x,
-        "4a",
-        [
-            ("3x3", lambda x, n: reduce_conv(x, 96, 192, 3, n)),
-            ("5x5", lambda x, n: reduce_conv(x, 32, 64, 5, n)),
-            ("pool", lambda x, n: pool_branch(x, "l2", 128, 2, n)),
-            ("1x1", lambda x, n: conv_bn(x, 256, 1, n)),
-        ],
-    )
-    x = block(  # 4e: → 3×3×1024
-        x,
-        "4e",
-        [
-            ("3x3", lambda x, n: reduce_conv(x, 160, 256, 3, n, strides=2)),
-            ("5x5", lambda x, n: reduce_conv(x, 64, 128, 5, n, strides=2)),
-            ("pool", lambda x, n: pool_branch(x, "max", 0, ((0, 1), (0, 1)), n)),
-        ],
-    )
-    x = block(  # 5a: → 3×3×736
-        x,
-        "5a",
-        [
-            ("3x3", lambda x, n: reduce_conv(x, 96, 384, 3, n)),
-            ("pool", lambda x, n: pool_branch(x, "l2", 96, 1, n)),
-            ("1x1", lambda x, n: conv_bn(x, 256, 1, n)),
-        ],
-    )
-    x = block(  # 5b: → 3×3×736
-        x,
-        "5b",
-        [
-            ("3x3", lambda x, n: reduce_conv(x, 96, 384, 3, n)),
-            ("pool", lambda x, n: pool_branch(x, "max", 96, 1, n)),
-            ("1x1", lambda x, n: conv_bn(x, 256, 1, n)),
-        ],
-    )
+    for name, branches in NN4_SMALL2_BLOCKS.items():
+        outputs = []
+        for branch, spec in branches.items():
+            label = f"{name}_{branch}"
+            if branch == "pool":
+                outputs.append(pool_branch(x, *spec, label))
+            elif branch == "1x1":
+                outputs.append(conv_bn(x, spec, 1, label))
+            else:  # "3x3" or "5x5": a 1×1 reduction, then the k×k convolution
+                reduce, filters, strides = spec
+                kernel = {"3x3": 3, "5x5": 5}[branch]
+                outputs.append(reduce_conv(x, reduce, filters, kernel, label, strides))
+        x = layers.Concatenate(name=f"{name}_concat")(outputs)
     x = layers.AveragePooling2D(3, strides=1, name="avgpool")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(embedding, name="dense")(x)
@@ -776,17 +708,19 @@ def evaluate_encoder(
     :func:`utils.facenet.facenet_inputs`); by default they are its input as they are.
 
     Returns a dict with ``threshold``, ``val_accuracy``, ``test_accuracy``, ``auc``, ``fpr``,
-    ``tpr``, ``test_distances``, ``test_same``, ``n_val_pairs`` and ``n_test_pairs``.
+    ``tpr``, ``n_val_pairs``, ``n_test_pairs`` and, for reuse, ``test_encodings`` (m, d) and the
+    test pairs ``test_i``, ``test_j``, ``test_same`` with their ``test_distances``.
     """
-    sets = evaluation_sets()
-    result: dict[str, Any] = {}
-    for split in ("val", "test"):
+
+    def pairs(split: str) -> tuple[np.ndarray, ...]:
         x, y = sets[split]
         i, j, same = pair_indices(y, seed=0)
-        distances = pair_distances(encode(model, x if prepare is None else prepare(x)), i, j)
-        result[split] = (distances, same)
-    val_d, val_same = result.pop("val")
-    test_d, test_same = result.pop("test")
+        encodings = encode(model, x if prepare is None else prepare(x))
+        return encodings, i, j, same, pair_distances(encodings, i, j)
+
+    sets = evaluation_sets()
+    *_, val_same, val_d = pairs("val")
+    encodings, i, j, test_same, test_d = pairs("test")
     threshold = choose_threshold(val_d, val_same)
     fpr, tpr, auc = roc_auc(test_d, test_same)
     return {
@@ -796,8 +730,11 @@ def evaluate_encoder(
         "auc": auc,
         "fpr": fpr,
         "tpr": tpr,
-        "test_distances": test_d,
-        "test_same": test_same,
         "n_val_pairs": int(val_same.size),
         "n_test_pairs": int(test_same.size),
+        "test_encodings": encodings,
+        "test_i": i,
+        "test_j": j,
+        "test_same": test_same,
+        "test_distances": test_d,
     }

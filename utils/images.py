@@ -2,13 +2,17 @@
 
 Every image comes from a wheel the course installs anyway: scikit-image's ``skimage.data``,
 scikit-learn's sample images and matplotlib's sample data. :func:`load_image` returns float32
-values in [0, 1], as an (H, W, 3) RGB array, or (H, W) with ``gray=True``.
+values in [0, 1], as an (H, W, 3) RGB array, or (H, W) with ``gray=True``. :func:`to_rgb` turns
+any photo (a path, or a gray, RGB or RGBA array, uint8 or float) into that RGB form.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -116,13 +120,11 @@ def load_image(
     """
     if name not in CATALOGUE:
         raise KeyError(f"unknown image name {name!r}; expected one of: {', '.join(list_images())}")
-    image = to_float(CATALOGUE[name].loader())
-    if image.ndim == 3 and image.shape[-1] == 4:  # RGBA: composite on a white background
-        image = image[..., :3] * image[..., 3:] + (1.0 - image[..., 3:])
+    image = CATALOGUE[name].loader()
     if gray:
-        image = to_gray(image)
-    elif image.ndim == 2:
-        image = np.repeat(image[..., None], 3, axis=-1)
+        image = to_gray(to_float(image) if np.ndim(image) == 2 else to_rgb(image))
+    else:
+        image = to_rgb(image)
     if size is not None:
         image = resize(image, size)
     return image.astype(np.float32)
@@ -145,6 +147,46 @@ def to_float(image: np.ndarray) -> np.ndarray:
             )
         return image.astype(np.float32)
     raise ValueError(f"image: expected a uint8, bool or float array, got dtype {image.dtype}")
+
+
+def to_rgb(image: Any) -> np.ndarray:
+    """Any photo as an (H, W, 3) float32 RGB array in [0, 1].
+
+    Accepts a file path, or an array: (H, W) or (H, W, 1) grayscale (repeated over 3 channels),
+    (H, W, 3) RGB, (H, W, 4) RGBA (composited on white); uint8 (0–255), bool or float in [0, 1].
+
+    Raises:
+        ValueError: anything else, with what was expected and what was got.
+    """
+    if isinstance(image, (str, os.PathLike)):
+        path = Path(image)
+        if not path.is_file():
+            raise ValueError(f"image: no file at {str(path)!r}")
+        from PIL import Image
+
+        with Image.open(path) as opened:
+            image = np.asarray(opened.convert("RGB"))
+    array = np.asarray(image)
+    if array.dtype == object or array.ndim not in (2, 3):
+        raise ValueError(
+            f"image: expected a path or an array of shape (H, W), (H, W, 1), (H, W, 3) or "
+            f"(H, W, 4), got {type(image).__name__} of shape {np.shape(image)}"
+        )
+    if array.ndim == 3 and array.shape[-1] not in (1, 3, 4):
+        raise ValueError(
+            f"image: expected 1, 3 or 4 channels (expected shape (H, W), (H, W, 1), (H, W, 3) "
+            f"or (H, W, 4)), got shape {array.shape}"
+        )
+    if min(array.shape[:2]) < 2:
+        raise ValueError(f"image: expected at least 2×2 pixels, got shape {array.shape}")
+    array = to_float(array)
+    if array.ndim == 2:
+        array = array[..., None]
+    if array.shape[-1] == 4:  # RGBA: composite on a white background
+        array = array[..., :3] * array[..., 3:] + (1.0 - array[..., 3:])
+    if array.shape[-1] == 1:
+        array = np.repeat(array, 3, axis=-1)
+    return np.ascontiguousarray(array, dtype=np.float32)
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
 import sys
 from collections.abc import Iterator
 
@@ -44,13 +43,10 @@ def setup_notebook(seed: int = 0, threads: int = 2) -> None:
             import tensorflow  # noqa: F401  (first import, the noisy one)
     import keras
     import matplotlib.pyplot as plt
-    import numpy as np
     import tensorflow as tf
 
     _fix_threads(tf, threads)
-    random.seed(seed)
-    np.random.seed(seed)  # noqa: NPY002  (the legacy global generator learners use)
-    keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(seed)  # Python's random, NumPy's global generator and TensorFlow
     tf.config.experimental.enable_op_determinism()
     plt.rcParams.update(PLOT_STYLE)
 

@@ -1,12 +1,14 @@
 """Figures the notebooks share: image grids, a matrix with its numbers, training curves.
 
 Each function draws one figure and shows it (``plt.show()``), so a notebook cell displays it
-exactly once; it returns nothing.
+exactly once; it returns nothing. :func:`image_grid` is the grid of panels that
+:func:`show_images` and ``utils.detection.show_detections`` draw into.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -51,25 +53,42 @@ def show_images(
     if size <= 0:
         raise ValueError(f"size: expected a positive number of inches, got {size!r}")
 
-    ncols = min(ncols, len(images))
-    nrows = -(-len(images) // ncols)
+    with image_grid(len(images), ncols=ncols, size=size, suptitle=suptitle) as (fig, axes):
+        for index, (ax, image) in enumerate(zip(axes, images, strict=True)):
+            image = np.asarray(image)
+            if image.ndim == 3 and image.shape[-1] == 1:
+                image = image[..., 0]
+            if image.ndim == 2 and signed and image.min() < 0:
+                limit = float(np.abs(image).max()) or 1.0
+                shown = ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
+                fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
+            elif image.ndim == 2:
+                ax.imshow(image, cmap=cmap)
+            else:
+                ax.imshow(image)
+            if titles is not None:
+                ax.set_title(titles[index])
+
+
+@contextlib.contextmanager
+def image_grid(
+    count: int, *, ncols: int = 4, size: float = 3.0, suptitle: str | None = None
+) -> Iterator[tuple[Any, list[Any]]]:
+    """A grid of ``count`` panels without axes, shown when the ``with`` block ends.
+
+    ``min(ncols, count)`` panels per row (at least 1), as many rows as needed, each panel
+    ``size`` inches square; the unused cells of the last row stay empty. On leaving the block
+    the figure gets its ``suptitle``, a tight layout, and is shown (``plt.show()``).
+
+    Yields:
+        ``(fig, axes)``: the figure and its first ``count`` Axes, row by row.
+    """
+    ncols = max(1, min(ncols, count))
+    nrows = -(-count // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
-    for index, (ax, image) in enumerate(zip(axes.flat, images, strict=False)):
-        image = np.asarray(image)
-        if image.ndim == 3 and image.shape[-1] == 1:
-            image = image[..., 0]
-        if image.ndim == 2 and signed and image.min() < 0:
-            limit = float(np.abs(image).max()) or 1.0
-            shown = ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
-            fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
-        elif image.ndim == 2:
-            ax.imshow(image, cmap=cmap)
-        else:
-            ax.imshow(image)
-        if titles is not None:
-            ax.set_title(titles[index])
+    yield fig, list(axes.flat[:count])
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()

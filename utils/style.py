@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from utils.images import CATALOGUE, load_image, resize, to_float
+from utils.images import CATALOGUE, load_image, resize, to_rgb
 
 SCALED_ASSET = "vgg19_scaled_random"
 IMAGENET_ASSET = "vgg19_imagenet_notop"
@@ -82,8 +82,9 @@ def calibrate_scales(
         kernels: from :func:`random_kernels`.
     """
     import tensorflow as tf
+    from keras.applications.vgg19 import preprocess_input
 
-    x = tf.constant(_caffe_preprocess(np.asarray(photos, np.float32)))
+    x = tf.constant(preprocess_input(np.asarray(photos, np.float32) * 255.0))
     scales = {}
     for name, _ in vgg19_conv_shapes():
         if name.endswith("_conv1") and not name.startswith("block1"):
@@ -94,11 +95,6 @@ def calibrate_scales(
         scales[name] = ((1.0 / std).numpy(), (-mean / std).numpy())
         x = tf.nn.relu((z - mean) / std)
     return scales
-
-
-def _caffe_preprocess(images: np.ndarray) -> np.ndarray:
-    """[0, 1] RGB → VGG's input: 0–255 BGR minus the ImageNet means (NumPy)."""
-    return images[..., ::-1] * 255.0 - np.asarray(CAFFE_MEAN_BGR, np.float32)
 
 
 def load_vgg19(source: str = "auto", *, seed: int = SEED, verbose: bool = True) -> tuple[Any, str]:
@@ -193,21 +189,7 @@ def prepare_image(image: str | np.ndarray, size: int | tuple[int, int]) -> np.nd
     Accepts (H, W) grayscale, (H, W, 1), (H, W, 3) RGB and (H, W, 4) RGBA (composited on
     white), as uint8, bool or floats in [0, 1].
     """
-    if isinstance(image, str):
-        array = load_image(image)
-    else:
-        array = to_float(np.asarray(image))
-        if array.ndim == 3 and array.shape[-1] == 1:
-            array = array[..., 0]
-        if array.ndim == 2:
-            array = np.repeat(array[..., None], 3, axis=-1)
-        if array.ndim != 3 or array.shape[-1] not in (3, 4) or min(array.shape[:2]) < 1:
-            raise ValueError(
-                f"image: expected shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), "
-                f"got {np.shape(image)}"
-            )
-        if array.shape[-1] == 4:
-            array = array[..., :3] * array[..., 3:] + (1.0 - array[..., 3:])
+    array = load_image(image) if isinstance(image, str) else to_rgb(image)
     return np.clip(resize(array, size), 0.0, 1.0).astype(np.float32)
 
 
@@ -387,11 +369,6 @@ def top_patches(
         if len(patches) == k:
             break
     return np.stack(patches), np.asarray(best)
-
-
-def output_folder(root: str | os.PathLike[str] = ".") -> Path:
-    """``<root>/output``: where the notebook writes its results (git-ignored)."""
-    return Path(root) / "output"
 
 
 def calibration_photos(size: int = CALIBRATION_SIZE) -> np.ndarray:

@@ -1,5 +1,6 @@
 """Training helpers shared by the notebooks and by the scripts that train the shipped weights.
 
+- :func:`cosine_adam`: Adam with a learning rate decayed to 0 along a cosine over the run.
 - :class:`EpochLog`: one line per epoch (or every few) — loss, accuracy and the validation ones —
   with no progress bar and no timings, so a notebook's stored output re-executes identically.
 - :func:`register_weights` and :func:`ship_trained_network`: the command line shared by
@@ -35,7 +36,9 @@ class EpochLog(keras.callbacks.Callback):
         super().__init__()
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise ValueError(f"every must be a positive int, got {every!r}")
-        if examples is not None and (not isinstance(examples, int) or examples < 1):
+        if examples is not None and (
+            isinstance(examples, bool) or not isinstance(examples, int) or examples < 1
+        ):
             raise ValueError(f"examples must be a positive int or None, got {examples!r}")
         self.every, self.examples = every, examples
 
@@ -55,6 +58,17 @@ class EpochLog(keras.callbacks.Callback):
         print(line, flush=True)
 
 
+def cosine_adam(
+    learning_rate: float, *, epochs: int, examples: int, batch_size: int
+) -> keras.optimizers.Adam:
+    """Adam whose learning rate decays from ``learning_rate`` to 0 along a cosine over the run.
+
+    The run is ``epochs`` passes over ``examples`` in batches of ``batch_size`` (one step each).
+    """
+    steps = epochs * -(-examples // batch_size)
+    return keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(learning_rate, steps))
+
+
 def register_weights(
     path: str | Path,
     *,
@@ -64,20 +78,20 @@ def register_weights(
     params: int,
     correct: int,
     total: int,
+    update_manifest: bool = True,
 ) -> dict:
-    """Write (or replace) the manifest entry of the weights file at ``path``; returns the entry.
+    """Record the weights file at ``path`` (:func:`utils.assets.record_shipped`); returns the entry.
 
     ``description`` is a template with ``{params}`` and ``{accuracy}`` fields, filled with the
     parameter count and ``"P% (correct/total)"``. The manifest is the one in ``path``'s folder.
     """
-    from utils.assets import shipped_entry, write_manifest_entry
+    from utils.assets import record_shipped
 
-    path = Path(path)
     accuracy = f"{100 * correct / total:.1f}% ({correct}/{total})"
     text = description.format(params=params, accuracy=accuracy)
-    entry = shipped_entry(path, name=name, description=text, how=how)
-    write_manifest_entry(path.parent, entry)
-    return entry
+    return record_shipped(
+        path, name=name, description=text, how=how, update_manifest=update_manifest
+    )
 
 
 def ship_trained_network(
@@ -102,8 +116,6 @@ def ship_trained_network(
     Returns:
         The manifest entry written, or None with ``--no-manifest``.
     """
-    from utils.assets import sha256sum
-
     parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=epochs, help=f"epochs (default {epochs})")
     parser.add_argument("--no-manifest", action="store_true", help="do not update the manifest")
@@ -119,9 +131,6 @@ def ship_trained_network(
     print(
         f"trained and saved in {time.perf_counter() - start:.0f} s: {path.parent.name}/{path.name}"
     )
-    print(f"size_bytes {path.stat().st_size}, sha256 {sha256sum(path)}")
-    if args.no_manifest:
-        return None
     entry = register_weights(
         path,
         name=name,
@@ -130,6 +139,6 @@ def ship_trained_network(
         params=model.count_params(),
         correct=correct,
         total=total,
+        update_manifest=not args.no_manifest,
     )
-    print(f"{path.parent.name}/MANIFEST.json: entry {name!r} updated")
-    return entry
+    return None if args.no_manifest else entry

@@ -17,6 +17,7 @@ No layer is a ``Lambda``: models save and load without ``safe_mode=False``.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -167,14 +168,35 @@ def yolo_head(feats: Any, anchors: np.ndarray, num_classes: int) -> tuple[Any, A
             f"{len(anchors) * (5 + num_classes)} channels, got {depth}"
         )
     feats = tf.reshape(feats, (-1, rows, cols, len(anchors), 5 + num_classes))
-    grid_y, grid_x = tf.meshgrid(tf.range(rows), tf.range(cols), indexing="ij")
-    grid = tf.cast(tf.stack([grid_x, grid_y], axis=-1)[:, :, None, :], tf.float32)
-    size = tf.constant([cols, rows], tf.float32)
-    box_xy = (tf.sigmoid(feats[..., :2]) + grid) / size
-    box_wh = tf.exp(feats[..., 2:4]) * anchors / size
+    box_xy, box_wh, _, _ = _decode(feats, anchors)
     box_confidence = tf.sigmoid(feats[..., 4:5])
     box_class_probs = tf.nn.softmax(feats[..., 5:])
     return box_xy, box_wh, box_confidence, box_class_probs
+
+
+def _decode(
+    feats: Any, anchors: np.ndarray, max_log_size: float | None = None
+) -> tuple[Any, Any, Any, Any]:
+    """Box centres and sizes, as fractions of the image, from (m, S_h, S_w, A, 5 + C) raw values.
+
+    ``box_xy = (σ(t_xy) + cell) / (S_w, S_h)`` and ``box_wh = e^{t_wh} · anchor / (S_w, S_h)``
+    (:func:`yolo_head`), with ``t_wh`` first clipped at ``max_log_size`` when given (the loss
+    keeps ``e^{t_wh}`` finite).
+
+    Returns:
+        ``(box_xy, box_wh, grid, size)``: grid (S_h, S_w, 1, 2) holds each cell's (c_x, c_y),
+        size is (S_w, S_h); both float32.
+    """
+    import tensorflow as tf
+
+    rows, cols = feats.shape[1:3]
+    grid_y, grid_x = tf.meshgrid(tf.range(rows), tf.range(cols), indexing="ij")
+    grid = tf.cast(tf.stack([grid_x, grid_y], axis=-1)[:, :, None, :], tf.float32)
+    size = tf.constant([cols, rows], tf.float32)
+    t_wh = feats[..., 2:4] if max_log_size is None else tf.minimum(feats[..., 2:4], max_log_size)
+    box_xy = (tf.sigmoid(feats[..., :2]) + grid) / size
+    box_wh = tf.exp(t_wh) * anchors / size
+    return box_xy, box_wh, grid, size
 
 
 def _darknet_convs(model: keras.Model) -> list[tuple[Any, Any]]:
@@ -191,12 +213,28 @@ def _darknet_convs(model: keras.Model) -> list[tuple[Any, Any]]:
 
 def _arrays(conv: Any, norm: Any) -> list[np.ndarray]:
     """One layer's arrays in Darknet order: bias (or BN beta, gamma, mean, variance), kernel."""
-    kernel = conv.get_weights()[0]  # (h, w, in, out) → Darknet (out, in, h, w)
-    darknet_kernel = kernel.transpose(3, 2, 0, 1)
+    kernel, *bias = conv.get_weights()
+    darknet_kernel = kernel.transpose(3, 2, 0, 1)  # (h, w, in, out) → Darknet (out, in, h, w)
     if norm is None:
-        return [conv.get_weights()[1], darknet_kernel]
+        return [bias[0], darknet_kernel]
     gamma, beta, mean, variance = norm.get_weights()
     return [beta, gamma, mean, variance, darknet_kernel]
+
+
+def _shapes(conv: Any, norm: Any) -> list[tuple[int, ...]]:
+    """The shapes of :func:`_arrays`, from the variables' shapes (no weight is read)."""
+    height, width, inputs, outputs = conv.kernel.shape
+    if norm is None:
+        first = [conv.bias]
+    else:
+        first = [norm.beta, norm.gamma, norm.moving_mean, norm.moving_variance]
+    return [tuple(v.shape) for v in first] + [(outputs, inputs, height, width)]
+
+
+def _seen_dtype(major: int, minor: int) -> type:
+    """Darknet's header: ``seen`` is an int64 when major·10 + minor >= 2 (and major < 1000)."""
+    major, minor = int(major), int(minor)
+    return np.int64 if major * 10 + minor >= 2 and major < 1000 else np.int32
 
 
 def save_darknet_weights(
@@ -212,8 +250,7 @@ def save_darknet_weights(
     major, minor, revision = version
     with open(path, "wb") as stream:
         np.array([major, minor, revision], np.int32).tofile(stream)
-        seen_dtype = np.int64 if major * 10 + minor >= 2 and major < 1000 else np.int32
-        np.array([0], seen_dtype).tofile(stream)
+        np.array([0], _seen_dtype(major, minor)).tofile(stream)
         for conv, norm in _darknet_convs(model):
             for array in _arrays(conv, norm):
                 np.asarray(array, np.float32).tofile(stream)
@@ -232,23 +269,23 @@ def load_darknet_weights(model: keras.Model, path: str | os.PathLike) -> dict[st
     if len(raw) < 16:
         raise ValueError(f"{path}: {len(raw)} bytes is shorter than a Darknet header (16 or 20)")
     major, minor, revision = np.frombuffer(raw[:12], np.int32)
-    wide = major * 10 + minor >= 2 and major < 1000
-    header_size = 20 if wide else 16
-    seen = int(np.frombuffer(raw[12:header_size], np.int64 if wide else np.int32)[0])
+    seen_dtype = _seen_dtype(major, minor)
+    header_size = 12 + np.dtype(seen_dtype).itemsize
+    seen = int(np.frombuffer(raw[12:header_size], seen_dtype)[0])
     values = np.frombuffer(raw[header_size:], np.float32)
-    layers = _darknet_convs(model)
-    needed = sum(a.size for conv, norm in layers for a in _arrays(conv, norm))
+    layers = [(conv, norm, _shapes(conv, norm)) for conv, norm in _darknet_convs(model)]
+    needed = sum(math.prod(shape) for _, _, shapes in layers for shape in shapes)
     if (len(raw) - header_size) % 4 or values.size != needed:
         raise ValueError(
             f"{path}: the model needs {needed:,} float32 values after the {header_size}-byte "
             f"header, the file holds {(len(raw) - header_size) / 4:,.2f}"
         )
     offset = 0
-    for conv, norm in layers:
+    for conv, norm, shapes in layers:
         arrays = []
-        for template in _arrays(conv, norm):
-            arrays.append(values[offset : offset + template.size].reshape(template.shape))
-            offset += template.size
+        for shape in shapes:
+            arrays.append(values[offset : offset + math.prod(shape)].reshape(shape))
+            offset += math.prod(shape)
         kernel = arrays[-1].transpose(2, 3, 1, 0)
         if norm is None:
             conv.set_weights([kernel, arrays[0]])
@@ -330,15 +367,41 @@ def assign_anchor(
     """
     from utils.detection import check_corners
 
-    y1, x1, y2, x2 = check_corners(box, "box", order="yx")
+    box = check_corners(box, "box", order="yx")
+    row, col, ious = _owner(box, anchors, grid_shape, image_shape)
+    best = int(np.argmax(ious))
+    return row, col, best, float(ious[best])
+
+
+def _owner(
+    box: np.ndarray, anchors: Any, grid_shape: Any, image_shape: Any
+) -> tuple[int, int, np.ndarray]:
+    """The cell (row, col) of a checked box's centre and the (A,) IoUs of its shape with anchors."""
+    y1, x1, y2, x2 = box
     rows, cols = _grid("grid_shape", grid_shape)
     height, width = _grid("image_shape", image_shape)
     row = min(int((y1 + y2) / 2 / height * rows), rows - 1)
     col = min(int((x1 + x2) / 2 / width * cols), cols - 1)
-    size = [[(x2 - x1) / width * cols, (y2 - y1) / height * rows]]  # (w, h) in cells
-    ious = wh_iou(size, anchors)[0]
-    best = int(np.argmax(ious))
-    return max(row, 0), max(col, 0), best, float(ious[best])
+    ious = wh_iou(sizes_in_cells(box, grid_shape, image_shape), anchors)[0]
+    return max(row, 0), max(col, 0), ious
+
+
+def sizes_in_cells(boxes: Any, grid_shape: tuple[int, int], image_shape: tuple[int, int]) -> Any:
+    """(N, 2) widths and heights, in grid cells, of corner boxes ``(y1, x1, y2, x2)`` in pixels.
+
+    The unit of the anchors: a box ``w`` pixels wide is ``w / W · S_w`` cells wide. Float boxes
+    keep their dtype; others become float64.
+    """
+    boxes = np.asarray(boxes)
+    if not np.issubdtype(boxes.dtype, np.floating):
+        boxes = boxes.astype(np.float64)
+    boxes = boxes.reshape(-1, 4)
+    rows, cols = _grid("grid_shape", grid_shape)
+    height, width = _grid("image_shape", image_shape)
+    return np.stack(
+        [(boxes[:, 3] - boxes[:, 1]) / width * cols, (boxes[:, 2] - boxes[:, 0]) / height * rows],
+        axis=1,
+    )
 
 
 def _grid(name: str, shape: Any) -> tuple[int, int]:
@@ -389,10 +452,9 @@ def yolo_targets(
     height, width = _grid("image_shape", image_shape)
     target = np.zeros((rows, cols, len(anchors), 5 + num_classes), np.float32)
     for box, label in zip(boxes, classes, strict=True):
-        row, col, _, _ = assign_anchor(box, anchors, grid_shape, image_shape)
+        row, col, ious = _owner(box, anchors, grid_shape, image_shape)
         y1, x1, y2, x2 = box
-        size = [[(x2 - x1) / width * cols, (y2 - y1) / height * rows]]
-        for anchor in np.argsort(-wh_iou(size, anchors)[0], kind="stable"):
+        for anchor in np.argsort(-ious, kind="stable"):  # the best first, as assign_anchor
             if target[row, col, anchor, 4] == 0:
                 target[row, col, anchor, :4] = [
                     (x1 + x2) / 2 / width,
@@ -510,9 +572,7 @@ def yolo_loss(
     feats = tf.reshape(tf.cast(y_pred, tf.float32), (-1, rows, cols, count, 5 + num_classes))
     true = tf.reshape(tf.cast(y_true, tf.float32), tf.shape(feats))
     has_object = true[..., 4:5]
-    grid_y, grid_x = tf.meshgrid(tf.range(rows), tf.range(cols), indexing="ij")
-    grid = tf.cast(tf.stack([grid_x, grid_y], axis=-1)[:, :, None, :], tf.float32)
-    size = tf.constant([cols, rows], tf.float32)
+    pred_xy, pred_wh, grid, size = _decode(feats, anchors, max_log_size=8.0)
 
     true_xy, true_wh = true[..., 0:2], true[..., 2:4]
     weight = has_object * (2.0 - true_wh[..., 0:1] * true_wh[..., 1:2])
@@ -521,8 +581,6 @@ def yolo_loss(
     size_error = tf.square(feats[..., 2:4] - true_log_wh)
     box_loss = weight * (offset_error + size_error)
 
-    pred_xy = (tf.sigmoid(feats[..., 0:2]) + grid) / size
-    pred_wh = tf.exp(tf.minimum(feats[..., 2:4], 8.0)) * anchors / size
     best_iou = tf.stop_gradient(_best_iou(pred_xy, pred_wh, true_xy, true_wh, has_object))
     ignore = tf.cast(best_iou < ignore_threshold, tf.float32)
     logistic = tf.nn.sigmoid_cross_entropy_with_logits(labels=has_object, logits=feats[..., 4:5])

@@ -2,8 +2,9 @@
 
 Every test compares the learner's function with an independent reference: values worked out by
 hand (the course's IoU of 0.14285714 among them), IoUs counted pixel by pixel on a raster,
-TensorFlow's own ``tf.image.non_max_suppression`` and ``tf.image.combined_non_max_suppression``,
-and properties every correct answer has. Malformed boxes must be rejected with a ValueError.
+TensorFlow's own non-max suppression (``utils.detection.library_nms`` and ``library_eval``, on
+``tf.image.combined_non_max_suppression``) and properties every correct answer has. Malformed boxes
+must be rejected with a ValueError.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from utils.detection import library_eval, library_nms
 from utils.testing import Checker
 
 
@@ -400,22 +402,6 @@ def _without_library_nms() -> Iterator[list[str]]:
             setattr(tf.image, name, function)
 
 
-def _library_nms(
-    scores: np.ndarray, boxes: np.ndarray, classes: np.ndarray, max_boxes: int, threshold: float
-) -> tuple:
-    """Per-class ``tf.image.non_max_suppression``, then the ``max_boxes`` best over the classes."""
-    import tensorflow as tf
-
-    chosen: list[int] = []
-    for label in np.unique(classes):
-        mine = np.nonzero(classes == label)[0]
-        kept = tf.image.non_max_suppression(boxes[mine], scores[mine], max_boxes, threshold)
-        chosen.extend(int(i) for i in mine[np.asarray(kept)])
-    chosen_array = np.array(chosen, int)
-    chosen_array = chosen_array[np.argsort(-scores[chosen_array], kind="stable")][:max_boxes]
-    return scores[chosen_array], boxes[chosen_array], classes[chosen_array]
-
-
 def _random_boxes(rng: np.random.Generator, n: int, classes: int) -> tuple:
     centre = rng.uniform(0, 100, (n, 2))
     size = rng.uniform(10, 40, (n, 2))
@@ -479,7 +465,7 @@ def yolo_non_max_suppression_test(target: Callable[..., Any]) -> None:
     rng = np.random.default_rng(4)
     for n, labels, max_boxes, threshold in ((40, 1, 10, 0.5), (60, 3, 10, 0.3), (60, 4, 25, 0.6)):
         scores, boxes, classes = _random_boxes(rng, n, labels)
-        expected = _library_nms(scores, boxes, classes, max_boxes, threshold)
+        expected = library_nms(scores, boxes, classes, max_boxes, threshold)
         case = (
             f"{n} random boxes, {labels} class(es), max_boxes={max_boxes}, "
             f"iou_threshold={threshold}"
@@ -519,44 +505,6 @@ def yolo_non_max_suppression_test(target: Callable[..., Any]) -> None:
 
 # --------------------------------------------------------------------------------------------
 # yolo_eval
-
-
-def _library_eval(
-    outputs: tuple, image_shape: tuple, max_boxes: int, score_threshold: float, iou_threshold: float
-) -> tuple:
-    """The whole post-processing with ``tf.image.combined_non_max_suppression``.
-
-    Each box competes only in its best class: the score matrix keeps p_c · c_i for the best class
-    and 0 elsewhere.
-    """
-    import tensorflow as tf
-
-    xy, wh, confidence, probs = (np.asarray(a, np.float32) for a in outputs)
-    low, high = xy - wh / 2, xy + wh / 2
-    corners = np.stack([low[..., 1], low[..., 0], high[..., 1], high[..., 0]], axis=-1).reshape(
-        -1, 4
-    )
-    products = (confidence * probs).reshape(len(corners), -1)
-    best = products.argmax(axis=1)
-    matrix = np.zeros_like(products)
-    matrix[np.arange(len(best)), best] = products[np.arange(len(best)), best]
-    boxes, scores, classes, valid = tf.image.combined_non_max_suppression(
-        corners[None, :, None, :],
-        matrix[None],
-        max_output_size_per_class=max_boxes,
-        max_total_size=max_boxes,
-        iou_threshold=iou_threshold,
-        score_threshold=score_threshold,
-        clip_boxes=False,
-    )
-    count = int(valid[0])
-    height, width = image_shape
-    scale = np.array([height, width, height, width], np.float32)
-    return (
-        np.asarray(scores[0, :count]),
-        np.asarray(boxes[0, :count]) * scale,
-        np.asarray(classes[0, :count]).astype(np.int64),
-    )
 
 
 def _random_outputs(rng: np.random.Generator, shape: tuple, classes: int) -> tuple:
@@ -614,7 +562,7 @@ def yolo_eval_test(target: Callable[..., Any]) -> None:
             "iou_threshold": 0.5,
             **kwargs,
         }
-        expected = _library_eval(outputs, **options)
+        (expected,) = library_eval([a[None] for a in outputs], **options)
         case = f"random 19×19×5 outputs, {kwargs or 'default arguments'}"
         got = _safe_call(check, target, f"yolo_eval ({case})", outputs, **kwargs)
         _compare_nms(
