@@ -54,6 +54,11 @@ def test_returning_none_is_caught(name):
 
 # Typical mistakes: a solution's name, an (old, new) edit of its source, what the message must say.
 MISTAKES = {
+    "triplet-loss-that-is-nan": (
+        "triplet_loss",
+        ("tf.reduce_sum(tf.maximum", "np.nan * tf.reduce_sum(tf.maximum"),
+        ("the loss is nan, not a finite number",),
+    ),
     "triplet-loss-with-a-mean": (
         "triplet_loss",
         ("tf.reduce_sum(tf.maximum", "tf.reduce_mean(tf.maximum"),

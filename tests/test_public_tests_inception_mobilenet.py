@@ -96,3 +96,20 @@ MISTAKES = {
 def test_a_mistake_is_caught_and_explained(name, replace, fragments):
     wrong = solution(NOTEBOOK, name, NAMESPACE, replace)
     failure_mentioning(TESTS[name], wrong, *fragments)
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        (ValueError(), "raised ValueError: "),  # no message: nothing after the colon
+        (TypeError("first line\nsecond line"), "raised TypeError: first line"),
+    ],
+)
+def test_a_crash_shows_the_first_line_of_its_message_even_when_empty(error, shown):
+    def crashes(X, filters):
+        raise error
+
+    assert failure(tests.inception_module_test, crashes) == (
+        "inception_module: 1 check(s) failed:\n  - inception_module(X, (64, (96, 128), (16, 32), "
+        f"32)) on an input of shape (None, 28, 28, 192) {shown}"
+    )

@@ -29,7 +29,7 @@ from keras.layers import (
 
 from tests.public_test_helpers import assert_passes, failure, not_implemented, returns_none
 from utils.public_tests import resnets
-from utils.testing import summary
+from utils.testing import BN_EPSILON, summary
 
 
 def block(
@@ -106,7 +106,7 @@ def ResNet50(input_shape=(64, 64, 3), classes=6, stages=(*STAGES, ([512, 512, 20
 
 def test_reference_reproduces_the_course_values_derived_by_hand():
     """Kernels of ones, inference mode: BN divides by √(1 + ε); 16 = 2×2 window × 4 channels."""
-    c = 1 / np.sqrt(1 + resnets.EPSILON)
+    c = 1 / np.sqrt(1 + BN_EPSILON)
     out = resnets.block_reference(resnets.course_input(), 2, (4, 4, 3), resnets.ones)
     interior = 3 * 4 * 16 * c**3 + 1  # input 1: conv 1×1 → 3, f×f → ·16, 1×1 → ·4
     assert np.isclose(out[1, 0, 0, 0], interior) and np.isclose(interior, 192.71236, atol=1e-5)
@@ -130,7 +130,7 @@ def test_reference_convolution_and_batch_norm_agree_with_tensorflow(stride, padd
         got = resnets.conv2d_nhwc(x, kernel, stride, padding)
         np.testing.assert_allclose(got, expected, atol=1e-10)
     mean, variance = tf.nn.moments(tf.constant(x), axes=[0, 1, 2])
-    expected = tf.nn.batch_normalization(x, mean, variance, None, None, resnets.EPSILON).numpy()
+    expected = tf.nn.batch_normalization(x, mean, variance, None, None, BN_EPSILON).numpy()
     np.testing.assert_allclose(resnets.batch_norm(x, training=True), expected, atol=1e-10)
 
 
@@ -271,14 +271,30 @@ def test_layer_table_adds_up_to_the_course_totals():
     assert where[13] == "stage 2, block 1 (convolutional): shortcut conv 1×1"
 
 
-def test_layer_table_matches_a_keras_model_built_from_the_description():
-    for shape, classes in [((64, 64, 3), 6), ((96, 80, 1), 10)]:
-        model = ResNet50(shape, classes)
-        assert summary(model) == resnets.resnet50_layers(shape, classes)[0]
+@pytest.fixture(scope="module")
+def resnet50():
+    """The correct ResNet50(input_shape=(64, 64, 3), classes=6), for the tests that only read it."""
+    return ResNet50((64, 64, 3), 6)
 
 
-def test_correct_resnet50_passes(capsys):
-    assert_passes(capsys, resnets.ResNet50_test, ResNet50)
+def built(model):
+    """A learner's ResNet50 that returns ``model``, built for the public test's arguments."""
+
+    def ResNet50(input_shape=(64, 64, 3), classes=6):  # noqa: N802
+        assert (input_shape, classes) == ((64, 64, 3), 6), (input_shape, classes)
+        return model
+
+    return ResNet50
+
+
+def test_layer_table_matches_a_keras_model_built_from_the_description(resnet50):
+    assert summary(resnet50) == resnets.resnet50_layers((64, 64, 3), 6)[0]
+    shape, classes = (96, 80, 1), 10
+    assert summary(ResNet50(shape, classes)) == resnets.resnet50_layers(shape, classes)[0]
+
+
+def test_correct_resnet50_passes(resnet50, capsys):
+    assert_passes(capsys, resnets.ResNet50_test, built(resnet50))
 
 
 def test_resnet50_with_a_stage_missing_a_block_says_where():
@@ -289,13 +305,23 @@ def test_resnet50_with_a_stage_missing_a_block_says_where():
     assert "(that layer should be stage 4, block 6 (identity): conv 1×1)" in message
 
 
-def test_resnet50_without_softmax_or_model_is_explained():
+def test_resnet50_without_softmax_or_model_is_explained(resnet50):
     def no_softmax(input_shape=(64, 64, 3), classes=6):
-        model = ResNet50(input_shape, classes)
+        model = ResNet50(input_shape, classes)  # its own: the last layer is changed
         model.layers[-1].activation = keras.activations.linear
         return model
 
     message = failure(resnets.ResNet50_test, no_softmax)
     assert "needs activation='softmax'" in message
-    message = failure(resnets.ResNet50_test, lambda **kw: ResNet50(**kw).output)
+    message = failure(resnets.ResNet50_test, lambda **kw: built(resnet50)(**kw).output)
     assert "must return a keras.Model" in message
+
+
+def test_resnet50_that_crashes_is_explained():
+    def crashes(input_shape=(64, 64, 3), classes=6):
+        raise ValueError("the stages do not fit")
+
+    assert failure(resnets.ResNet50_test, crashes) == (
+        "ResNet50: 1 check(s) failed:\n"
+        "  - building the model raised ValueError: the stages do not fit"
+    )

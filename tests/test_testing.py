@@ -1,11 +1,18 @@
-"""utils.testing: the Checker's diagnostics, and the layer-by-layer model summary/comparator."""
+"""utils.testing: the Checker's diagnostics, and the layer-by-layer model summary/comparison."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from utils.testing import Checker, comparator, summary
+from utils.testing import (
+    Checker,
+    Difference,
+    compare_summaries,
+    hint_suffix,
+    require_callable,
+    summary,
+)
 
 
 def failure_of(check: Checker) -> str:
@@ -104,6 +111,55 @@ def test_equal_true_and_shape_helpers():
     assert "transpose?" in check.failures[2]
 
 
+def test_shape_of_none_mentions_return_and_the_hint():
+    check = Checker("pad")
+    assert not check.shape("X_pad", None, (2, 2), hint="n + 2·pad")
+    assert check.failures == ["X_pad is None: did pad forget to `return` it? (hint: n + 2·pad)"]
+    assert not check.shape("X_pad", np.zeros(3), (2, 2))
+    assert check.failures[1] == "pad returned X_pad of shape (3,) but (2, 2) was expected"
+
+
+def test_hint_suffix():
+    assert hint_suffix("n + 2·pad") == " (hint: n + 2·pad)"
+    assert hint_suffix("") == ""
+
+
+# --- Checker.scalar ----------------------------------------------------------------------------
+
+
+def test_scalar_returns_a_float_for_numbers_and_0d_arrays():
+    check = Checker("cost")
+    assert check.scalar("J", 2) == 2.0
+    assert check.scalar("J", np.float32(0.5)) == 0.5
+    assert check.scalar("J", np.array(1.5)) == 1.5
+    assert check.failures == []
+
+
+def test_scalar_explains_none_non_numbers_and_arrays():
+    check = Checker("cost")
+    assert check.scalar("J", None) is None
+    assert check.scalar("J", "1.0 + 2") is None
+    assert check.scalar("J", np.zeros((1, 2)), hint="tf.reduce_sum") is None
+    custom = "{what} should be a scalar but has shape {shape}"
+    assert check.scalar("the loss", [1.0], not_scalar=custom) is None
+    assert check.failures == [
+        "J is None: did cost forget to `return` it?",
+        "J should be a number, got str",
+        "cost returned J of shape (1, 2), but a scalar was expected (hint: tf.reduce_sum)",
+        "the loss should be a scalar but has shape (1,)",
+    ]
+
+
+def test_scalar_refuses_nan_and_infinity():
+    check = Checker("triplet_loss")
+    assert check.scalar("the loss", np.float32("nan")) is None
+    assert check.scalar("the loss", -np.inf) is None
+    assert check.failures == [
+        "the loss is nan, not a finite number",
+        "the loss is -inf, not a finite number",
+    ]
+
+
 def test_done_lists_every_failure_not_just_the_first():
     check = Checker("max_pool")
     check.close("the shape check", np.zeros((2, 2)), np.zeros((3, 3)))
@@ -147,6 +203,62 @@ def test_call_lets_other_exceptions_through_unchanged():
     assert info.value is error
 
 
+def explain(err: Exception) -> str:
+    return f"dot(x) raised {type(err).__name__}: {err}"
+
+
+def test_call_or_raise_returns_the_result_or_explains_the_crash():
+    error = ValueError("shapes (3,) and (4,) not aligned")
+
+    def broken(x):
+        raise error
+
+    check = Checker("dot")
+    # keyword arguments reach the function, whatever their names
+    assert check.call_or_raise(explain, lambda a, function=0: a + function, 2, function=3) == 5
+    with pytest.raises(AssertionError) as info:
+        check.call_or_raise(explain, broken, 1)
+    assert str(info.value) == "dot(x) raised ValueError: shapes (3,) and (4,) not aligned"
+    assert info.value.__cause__ is error
+    assert check.failures == []
+
+
+def test_call_or_fail_records_the_crash_and_goes_on():
+    def broken(x):
+        raise KeyError("W1")
+
+    check = Checker("dot")
+    assert check.call_or_fail(explain, lambda a, explain=0: a + explain, 2, explain=3) == (True, 5)
+    assert check.call_or_fail(explain, broken, 1) == (False, None)
+    assert check.failures == ["dot(x) raised KeyError: 'W1'"]
+
+
+@pytest.mark.parametrize("method", ["call_or_raise", "call_or_fail"])
+def test_call_variants_report_a_stub_and_pass_assertion_errors_through(method):
+    def stub(x):
+        raise NotImplementedError()
+
+    def asserts(x):
+        raise AssertionError("the learner's own assert")
+
+    check = Checker("zero_pad")
+    with pytest.raises(AssertionError, match="zero_pad is not implemented yet"):
+        getattr(check, method)(explain, stub, 1)
+    with pytest.raises(AssertionError, match="^the learner's own assert$"):
+        getattr(check, method)(explain, asserts, 1)
+    assert check.failures == []
+
+
+def test_require_callable():
+    require_callable(len, "zero_pad")
+    with pytest.raises(TypeError) as info:
+        require_callable(None, "zero_pad")
+    assert (
+        str(info.value)
+        == "zero_pad_test(target): expected the function zero_pad itself, got NoneType"
+    )
+
+
 # --- Checker.unchanged -------------------------------------------------------------------------
 
 
@@ -174,7 +286,28 @@ def test_unchanged_accepts_untouched_input_with_nan():
     assert check.unchanged("image", image.copy(), image)
 
 
-# --- summary and comparator --------------------------------------------------------------------
+def test_preserves_checks_every_input_in_order_after_the_block():
+    image, kernel, bias = np.ones((2, 2)), np.ones((1, 1)), np.zeros(1)
+    check = Checker("conv")
+    with check.preserves(kernel=kernel, image=image, bias=bias):
+        image *= 2  # what a careless learner's function does
+        kernel[0, 0] = 0.0
+    assert check.failures == [
+        "conv modified its input kernel in place; work on a copy",
+        "conv modified its input image in place; work on a copy",
+    ]
+
+
+def test_preserves_checks_nothing_when_the_block_raises():
+    image = np.ones(3)
+    check = Checker("conv")
+    with pytest.raises(ValueError), check.preserves(image=image):
+        image[0] = 5.0
+        raise ValueError("crash")
+    assert check.failures == []
+
+
+# --- summary and compare_summaries -------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -279,40 +412,39 @@ def test_summary_rejects_an_unbuilt_model(keras):
         summary(model)
 
 
-def test_comparator_passes_on_identical_summaries(keras, capsys):
-    comparator(summary(build_sequential(keras)), summary(build_sequential(keras)))
-    assert capsys.readouterr().out == "All tests passed\n"
+def test_compare_summaries_finds_no_difference_in_identical_summaries(keras):
+    assert (
+        compare_summaries(summary(build_sequential(keras)), summary(build_sequential(keras))) == []
+    )
 
 
-def test_comparator_names_the_first_differing_layer(keras):
+def test_compare_summaries_names_the_first_differing_layer(keras):
     expected = summary(build_sequential(keras))
     learner = [list(row) for row in expected]
     learner[1][-1] = "same"  # MaxPooling2D padding
     learner[3][-1] = "relu"  # a later difference is not reported
-    with pytest.raises(AssertionError) as info:
-        comparator(learner, expected)
-    message = str(info.value)
-    assert "layer 1 " in message
+    differences = compare_summaries(learner, expected)
+    assert len(differences) == 1
+    layer, message = differences[0]
+    assert layer == 1 and message.startswith("layer 1 ")
     assert "'same'" in message and "'valid'" in message
     assert "layer 3" not in message
-    assert "1 check(s) failed" in message
 
 
-def test_comparator_reports_a_layer_count_mismatch(keras):
+def test_compare_summaries_reports_a_layer_count_mismatch(keras):
     expected = summary(build_sequential(keras))
-    with pytest.raises(AssertionError) as info:
-        comparator(expected[:-1], expected)
-    message = str(info.value)
-    assert "3 layers but 4 were expected" in message
-    with pytest.raises(AssertionError, match="5 layers but 4 were expected"):
-        comparator([*expected, ["Dense", (None, 1), 4, 1, "linear"]], expected)
+    assert compare_summaries(expected[:-1], expected) == [
+        Difference(None, "it has 3 layers but 4 were expected")
+    ]
+    longer = [*expected, ["Dense", (None, 1), 4, 1, "linear"]]
+    assert compare_summaries(longer, expected) == [
+        Difference(None, "it has 5 layers but 4 were expected")
+    ]
 
 
-def test_comparator_reports_count_and_first_difference_together(keras):
+def test_compare_summaries_reports_count_and_first_difference_together(keras):
     expected = summary(build_sequential(keras))
     learner = [["Conv2D", (None, 8, 8, 4), 40, 4, (3, 3), (1, 1), "valid", "relu"]]
-    with pytest.raises(AssertionError) as info:
-        comparator(learner, expected)
-    message = str(info.value)
-    assert "1 layers but 4 were expected" in message
-    assert "layer 0 " in message
+    count, first = compare_summaries(learner, expected)
+    assert count == (None, "it has 1 layers but 4 were expected")
+    assert first.layer == 0 and first.message.startswith("layer 0 ")

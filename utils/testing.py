@@ -1,20 +1,41 @@
 """Building blocks of the public tests: precise diagnostics, then ``All tests passed``.
 
 A public test creates a :class:`Checker`, calls the learner's function through
-:meth:`Checker.call`, records checks (shape, dtype, values, ...) and ends with
-:meth:`Checker.done`, which prints ``All tests passed`` only when every check held and otherwise
-raises an ``AssertionError`` that lists each failed check: what was checked, expected vs got, and a
-hint tied to the formula.
+:meth:`Checker.call` (or :meth:`Checker.call_or_raise` / :meth:`Checker.call_or_fail`, which also
+explain a crash), records checks (shape, dtype, values, ...) and ends with :meth:`Checker.done`,
+which prints ``All tests passed`` only when every check held and otherwise raises an
+``AssertionError`` that lists each failed check: what was checked, expected vs got, and a hint tied
+to the formula.
 
-:func:`summary` and :func:`comparator` check a Keras 3 model layer by layer.
+:func:`summary` and :func:`compare_summaries` check a Keras 3 model layer by layer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
 import numpy as np
+
+BN_EPSILON = 1e-3  # keras.layers.BatchNormalization's default epsilon
+
+
+def hint_suffix(hint: str) -> str:
+    """`` (hint: …)`` to end a failure message with, or ``""`` when there is no hint."""
+    return f" (hint: {hint})" if hint else ""
+
+
+def require_callable(target: Any, name: str) -> None:
+    """A public test ``<name>_test(target)`` was handed the function ``name`` itself.
+
+    Raises:
+        TypeError: when ``target`` is not callable (e.g. the result of calling the function).
+    """
+    if not callable(target):
+        raise TypeError(
+            f"{name}_test(target): expected the function {name} itself, got {type(target).__name__}"
+        )
 
 
 class Checker:
@@ -28,8 +49,11 @@ class Checker:
         self.name = name
         self.failures: list[str] = []
 
-    def call(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Call the learner's ``function``; an unimplemented stub becomes a clear failure."""
+    def call(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        """Call the learner's ``function``; an unimplemented stub becomes a clear failure.
+
+        Any other exception goes through unchanged.
+        """
         try:
             return function(*args, **kwargs)
         except NotImplementedError:
@@ -37,6 +61,49 @@ class Checker:
                 f"{self.name} is not implemented yet: replace `raise NotImplementedError()` "
                 "with your code."
             ) from None
+
+    def call_or_raise(
+        self,
+        explain: Callable[[Exception], str],
+        function: Callable[..., Any],
+        /,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        """Like :meth:`call`, but a crash in ``function`` stops the test with its explanation.
+
+        Raises:
+            AssertionError: ``explain(error)`` when ``function`` raised ``error`` (an
+                AssertionError, e.g. :meth:`call`'s for a stub, goes through unchanged).
+        """
+        try:
+            return self.call(function, *args, **kwargs)
+        except AssertionError:
+            raise
+        except Exception as error:
+            raise AssertionError(explain(error)) from error
+
+    def call_or_fail(
+        self,
+        explain: Callable[[Exception], str],
+        function: Callable[..., Any],
+        /,
+        *args: Any,
+        **kwargs: Any,
+    ) -> tuple[bool, Any]:
+        """Like :meth:`call`, but a crash in ``function`` is recorded as a failed check.
+
+        Returns:
+            ``(True, result)``, or ``(False, None)`` after recording ``explain(error)`` when
+            ``function`` raised ``error`` (an AssertionError goes through unchanged).
+        """
+        try:
+            return True, self.call(function, *args, **kwargs)
+        except AssertionError:
+            raise
+        except Exception as error:
+            self.fail(explain(error))
+            return False, None
 
     def fail(self, message: str) -> bool:
         """Record a failed check; returns False so checks can be chained with ``and``."""
@@ -51,26 +118,61 @@ class Checker:
         """Exact equality of plain values (ints, tuples, strings)."""
         if got == expected:
             return True
-        return self.fail(f"{what}: got {got!r} but {expected!r} was expected{_hint(hint)}")
+        return self.fail(f"{what}: got {got!r} but {expected!r} was expected{hint_suffix(hint)}")
 
-    def array(self, what: str, got: Any, expected_shape: tuple[int, ...]) -> bool:
-        """``got`` is an array-like (not None) of ``expected_shape``."""
+    def shape(self, what: str, got: Any, expected_shape: tuple[int, ...], hint: str = "") -> bool:
+        """``got`` is an array-like (not None) of ``expected_shape``.
+
+        A failure ends with ``hint`` (the formula the shape comes from), if given.
+        """
         if got is None:
-            return self.fail(f"{what} is None: did {self.name} forget to `return` it?")
+            return self.fail(
+                f"{what} is None: did {self.name} forget to `return` it?{hint_suffix(hint)}"
+            )
         shape = np.shape(got)
         if shape != tuple(expected_shape):
             return self.fail(
                 f"{self.name} returned {what} of shape {shape} but {tuple(expected_shape)} was "
-                "expected"
+                f"expected{hint_suffix(hint)}"
             )
         return True
 
-    def shape(self, what: str, got: Any, expected_shape: tuple[int, ...], hint: str = "") -> bool:
-        """Like :meth:`array`, with a hint (the formula the shape comes from) on a mismatch."""
-        ok = self.array(what, got, expected_shape)
-        if not ok and hint:
-            self.failures[-1] += _hint(hint)
-        return ok
+    def scalar(
+        self,
+        what: str,
+        got: Any,
+        hint: str = "",
+        *,
+        not_scalar: str = "{name} returned {what} of shape {shape}, but a scalar was expected",
+    ) -> float | None:
+        """``got`` is a single number (a Python number, a 0-d array or tensor).
+
+        Args:
+            what: what ``got`` is, e.g. ``"the loss"``.
+            got: the value the learner's function returned.
+            hint: how to make it a single number, given when ``got`` has a shape.
+            not_scalar: the message then (before the hint), formatted with ``name`` (the function
+                under test), ``what`` and ``shape``.
+
+        Returns:
+            ``got`` as a float, or None after recording why it is not a (finite) number.
+        """
+        if got is None:
+            self.fail(f"{what} is None: did {self.name} forget to `return` it?")
+            return None
+        try:
+            value = np.asarray(got, dtype=np.float64)
+        except (TypeError, ValueError):
+            self.fail(f"{what} should be a number, got {type(got).__name__}")
+            return None
+        if value.shape != ():
+            message = not_scalar.format(name=self.name, what=what, shape=value.shape)
+            self.fail(message + hint_suffix(hint))
+            return None
+        if not np.isfinite(value):
+            self.fail(f"{what} is {float(value)}, not a finite number")
+            return None
+        return float(value)
 
     def close(
         self,
@@ -92,7 +194,7 @@ class Checker:
             return False
         got = np.asarray(got, dtype=np.float64)
         if not np.all(np.isfinite(got)):
-            return self.fail(f"{what} contains NaN or inf{_hint(hint)}")
+            return self.fail(f"{what} contains NaN or inf{hint_suffix(hint)}")
         error = np.abs(got - expected)
         bad = error > atol + rtol * np.abs(expected)
         if not bad.any():
@@ -101,7 +203,7 @@ class Checker:
         at = f" at index {tuple(int(i) for i in worst)}" if expected.ndim else ""
         return self.fail(
             f"{what}: {int(bad.sum())} of {bad.size} values are wrong; the largest error is"
-            f"{at}: got {got[worst]:.6g}, expected {expected[worst]:.6g}{_hint(hint)}"
+            f"{at}: got {got[worst]:.6g}, expected {expected[worst]:.6g}{hint_suffix(hint)}"
         )
 
     def unchanged(self, what: str, before: np.ndarray, after: np.ndarray) -> bool:
@@ -111,16 +213,24 @@ class Checker:
             return True
         return self.fail(f"{self.name} modified its input {what} in place; work on a copy")
 
+    @contextlib.contextmanager
+    def preserves(self, **inputs: Any) -> Iterator[None]:
+        """Check with :meth:`unchanged`, in the order given, that the block's code (the call of the
+        learner's function) left every input ``name=array`` as it was.
+
+        Nothing is checked when the block raises.
+        """
+        before = {name: np.copy(value) for name, value in inputs.items()}
+        yield
+        for name, value in inputs.items():
+            self.unchanged(name, before[name], value)
+
     def done(self) -> None:
         """Print ``All tests passed`` or raise an AssertionError listing every failed check."""
         if self.failures:
             lines = "\n".join(f"  - {failure}" for failure in self.failures)
             raise AssertionError(f"{self.name}: {len(self.failures)} check(s) failed:\n{lines}")
         print("All tests passed")
-
-
-def _hint(hint: str) -> str:
-    return f" (hint: {hint})" if hint else ""
 
 
 def summary(model: Any) -> list[list[Any]]:
@@ -158,28 +268,25 @@ def summary(model: Any) -> list[list[Any]]:
     return rows
 
 
-def compare_summaries(learner: list[list[Any]], expected: list[list[Any]]) -> list[str]:
+class Difference(NamedTuple):
+    """One difference between two :func:`summary` outputs."""
+
+    layer: int | None  # the index of the differing layer; None for the number of layers
+    message: str
+
+
+def compare_summaries(learner: list[list[Any]], expected: list[list[Any]]) -> list[Difference]:
     """The differences between two :func:`summary` outputs (empty when they agree).
 
-    Names the number of layers when it differs, and the first differing layer with both rows.
+    Names the number of layers when it differs, and the first differing layer with both rows
+    (its index is the difference's ``layer``, for the caller to add what that layer should be).
     """
     problems = []
     if len(learner) != len(expected):
-        problems.append(f"it has {len(learner)} layers but {len(expected)} were expected")
+        message = f"it has {len(learner)} layers but {len(expected)} were expected"
+        problems.append(Difference(None, message))
     for index, (got, want) in enumerate(zip(learner, expected, strict=False)):
         if got != want:
-            problems.append(f"layer {index} is {got} but {want} was expected")
+            problems.append(Difference(index, f"layer {index} is {got} but {want} was expected"))
             break
     return problems
-
-
-def comparator(learner: list[list[Any]], expected: list[list[Any]]) -> None:
-    """Compare two :func:`summary` outputs; print ``All tests passed`` or say where they differ.
-
-    Raises:
-        AssertionError: listing :func:`compare_summaries`'s differences.
-    """
-    check = Checker("the model")
-    for problem in compare_summaries(learner, expected):
-        check.fail(problem)
-    check.done()

@@ -13,11 +13,10 @@ Keras (and so TensorFlow) is imported inside the tests, never when this module i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from utils.testing import Checker, compare_summaries, summary
+from utils.testing import Checker, compare_summaries, hint_suffix, require_callable, summary
 
 # --------------------------------------------------------------------------------------------
 # happyModel: ZEROPAD(3) -> CONV(32, 7×7) -> BN -> RELU -> MAXPOOL -> FLATTEN -> DENSE(1, sigmoid)
@@ -106,28 +105,14 @@ def lenet5_parameters(input_shape: Sequence[int], classes: int) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def _hint(hint: str) -> str:
-    return f" (hint: {hint})" if hint else ""
-
-
-def _require_callable(target: Any, name: str) -> None:
-    if not callable(target):
-        raise TypeError(
-            f"{name}_test(target): expected the function {name} itself, got {type(target).__name__}"
-        )
-
-
 def _call(check: Checker, target: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call the learner's function; an exception becomes an AssertionError naming the call."""
     arguments = ", ".join([*map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())])
-    try:
-        return check.call(target, *args, **kwargs)
-    except AssertionError:
-        raise
-    except Exception as err:
-        raise AssertionError(
-            f"{check.name}({arguments}) raised {type(err).__name__}: {err}"
-        ) from err
+
+    def explain(err: Exception) -> str:
+        return f"{check.name}({arguments}) raised {type(err).__name__}: {err}"
+
+    return check.call_or_raise(explain, target, *args, **kwargs)
 
 
 def _built_model(check: Checker, model: Any, call: str, first_layer: str) -> bool:
@@ -154,16 +139,13 @@ def _architecture(
     """Compare ``summary(model)`` with ``expected``; hint the first differing layer."""
     problems = compare_summaries(summary(model), expected)
     sequence = " → ".join(row[0] for row in expected)
-    for message in problems:
-        layer = re.match(r"layer (\d+) ", message)
-        if layer and int(layer.group(1)) < len(hints):
-            hint = f"layer {layer.group(1)}: {hints[int(layer.group(1))]}"
+    for layer, message in problems:
+        if layer is not None and layer < len(hints):
+            hint = f"layer {layer}: {hints[layer]}"
         else:
             hint = f"the layers are, in order: {sequence}"
-        check.fail(f"the architecture: {message}{_hint(hint)}")
-    if problems:
-        return False
-    return True
+        check.fail(f"the architecture: {message}{hint_suffix(hint)}")
+    return not problems
 
 
 # --------------------------------------------------------------------------------------------
@@ -179,14 +161,16 @@ def happyModel_test(target: Callable[[], Any]) -> None:
     """
     import keras
 
-    _require_callable(target, "happyModel")
+    require_callable(target, "happyModel")
     check = Checker("happyModel")
     model = _call(check, target)
     if _built_model(check, model, "happyModel()", "keras.Input(shape=(64, 64, 3))"):
         if not isinstance(model, keras.Sequential):
             check.fail(
                 f"happyModel() must build a keras.Sequential model, got {type(model).__name__}"
-                + _hint("model = keras.Sequential([keras.Input(shape=(64, 64, 3)), ...layers])")
+                + hint_suffix(
+                    "model = keras.Sequential([keras.Input(shape=(64, 64, 3)), ...layers])"
+                )
             )
         elif _architecture(check, model, HAPPY_MODEL_ROWS, _HAPPY_MODEL_HINTS):
             norms = [la for la in model.layers if isinstance(la, keras.layers.BatchNormalization)]
@@ -195,7 +179,7 @@ def happyModel_test(target: Callable[[], Any]) -> None:
                 axis in (3, -1, [3], [-1]),
                 f"the BatchNormalization layer normalises axis {axis!r}, but axis 3 (the "
                 "channels of (m, n_H, n_W, n_C)) was expected"
-                + _hint("keras.layers.BatchNormalization(axis=3)"),
+                + hint_suffix("keras.layers.BatchNormalization(axis=3)"),
             )
             check.equal(
                 "model.count_params()",
@@ -215,14 +199,14 @@ def LeNet5_test(target: Callable[..., Any]) -> None:
     """
     import keras
 
-    _require_callable(target, "LeNet5")
+    require_callable(target, "LeNet5")
     check = Checker("LeNet5")
     model = _call(check, target)
     if _built_model(check, model, "LeNet5()", "inputs = keras.Input(shape=input_shape)"):
         if isinstance(model, keras.Sequential):
             check.fail(
                 "LeNet5() must be built with the Functional API, not keras.Sequential"
-                + _hint(
+                + hint_suffix(
                     "inputs = keras.Input(shape=input_shape); "
                     "x = keras.layers.Conv2D(...)(inputs); ...; "
                     "model = keras.Model(inputs=inputs, outputs=outputs)"

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from utils.testing import Checker
+from utils.testing import Checker, hint_suffix, require_callable
 
 CONV_SIZE = "n_H = ⌊(n_H_prev − f + 2·pad)/stride⌋ + 1"
 POOL_SIZE = "n_H = ⌊(n_H_prev − f)/stride⌋ + 1"
@@ -29,13 +29,6 @@ POOL_SIZE = "n_H = ⌊(n_H_prev − f)/stride⌋ + 1"
 # --------------------------------------------------------------------------------------------
 # References (TensorFlow) and small helpers
 # --------------------------------------------------------------------------------------------
-
-
-def _require_callable(target: Any, name: str) -> None:
-    if not callable(target):
-        raise TypeError(
-            f"{name}_test(target): expected the function {name} itself, got {type(target).__name__}"
-        )
 
 
 # Every array goes to TensorFlow as tf.constant(array): handed a float64 NumPy array directly,
@@ -94,17 +87,22 @@ def _out_size(n: int, f: int, stride: int, pad: int = 0) -> int:
     return (n + 2 * pad - f) // stride + 1
 
 
-def _call(check: Checker, target: Callable[..., Any], *args: Any, case: str, hint: str = "") -> Any:
-    """Call the learner's function; an exception becomes an AssertionError naming the input."""
-    try:
-        return check.call(target, *args)
-    except AssertionError:
-        raise
-    except Exception as err:
-        extra = f" (hint: {hint})" if hint else ""
-        raise AssertionError(
-            f"{check.name} raised {type(err).__name__}: {err} — on {case}{extra}"
-        ) from err
+def _call(
+    check: Checker,
+    target: Callable[..., Any],
+    *args: Any,
+    case: str,
+    hint: str = "",
+    inputs: dict[str, np.ndarray] | None = None,
+) -> Any:
+    """Call the learner's function on ``args``; an exception becomes an AssertionError naming the
+    input ``case``. Then check that the arrays ``inputs`` (name: array) were not modified."""
+
+    def explain(err: Exception) -> str:
+        return f"{check.name} raised {type(err).__name__}: {err} — on {case}{hint_suffix(hint)}"
+
+    with check.preserves(**(inputs or {})):
+        return check.call_or_raise(explain, target, *args)
 
 
 def _describe(value: Any) -> str:
@@ -126,10 +124,6 @@ def _unpack(check: Checker, got: Any, names: tuple[str, ...], returns: str) -> t
     return None
 
 
-def _failed_since(check: Checker, count: int) -> bool:
-    return len(check.failures) > count
-
-
 # --------------------------------------------------------------------------------------------
 # Forward: zero_pad, conv_single_step, conv_forward, pool_forward
 # --------------------------------------------------------------------------------------------
@@ -141,16 +135,13 @@ def zero_pad_test(target: Callable[[np.ndarray, int], np.ndarray]) -> None:
     Cases: the course's (4, 3, 3, 2) with pad 3, a non-square (2, 4, 5, 3) with pad 1, and pad 0.
     The inside of X_pad must be X, the border zeros, and X itself must stay unchanged.
     """
-    _require_callable(target, "zero_pad")
+    require_callable(target, "zero_pad")
     check = Checker("zero_pad")
     rng = np.random.default_rng(1)
     for shape, pad in (((4, 3, 3, 2), 3), ((2, 4, 5, 3), 1), ((1, 2, 3, 1), 0)):
-        failures = len(check.failures)
         x = rng.standard_normal(shape)
-        x_before = x.copy()
         case = f"X of shape {shape}, pad={pad}"
-        got = _call(check, target, x, pad, case=case)
-        check.unchanged("X", x_before, x)
+        got = _call(check, target, x, pad, case=case, inputs={"X": x})
         m, n_H, n_W, n_C = shape
         expected_shape = (m, n_H + 2 * pad, n_W + 2 * pad, n_C)
         hint = (
@@ -174,7 +165,7 @@ def zero_pad_test(target: Callable[[np.ndarray, int], np.ndarray]) -> None:
                 np.zeros(int(border.sum())),
                 hint="pad with zeros: np.pad(..., mode='constant', constant_values=0)",
             )
-        if _failed_since(check, failures):
+        if check.failures:
             break
     check.done()
 
@@ -187,7 +178,7 @@ def conv_single_step_test(
     a_slice_prev and W are (f, f, n_C_prev), b is (1, 1, 1). Checked on a hand case
     (Σ ones·[[1, 2], [3, 4]] + 0.5 = 10.5) and on random (4, 4, 3) inputs against ``tf.nn.conv2d``.
     """
-    _require_callable(target, "conv_single_step")
+    require_callable(target, "conv_single_step")
     check = Checker("conv_single_step")
     rng = np.random.default_rng(2)
     hand = (
@@ -203,11 +194,8 @@ def conv_single_step_test(
         reference = _tf_conv(a[None], W[..., None], b[..., None], stride=1, pad=0)
         cases.append((f"random inputs of shape {shape}", (a, W, b), float(reference[0, 0, 0, 0])))
     for case, inputs, expected in cases:
-        failures = len(check.failures)
-        before = [value.copy() for value in inputs]
-        got = _call(check, target, *inputs, case=case)
-        for name, old, new in zip(("a_slice_prev", "W", "b"), before, inputs, strict=True):
-            check.unchanged(name, old, new)
+        named = dict(zip(("a_slice_prev", "W", "b"), inputs, strict=True))
+        got = _call(check, target, *inputs, case=case, inputs=named)
         if got is None:
             check.fail("Z is None: did conv_single_step forget to `return` it?")
         elif np.ndim(got) != 0:
@@ -228,19 +216,26 @@ def conv_single_step_test(
                 expected,
                 hint="Z = Σ a_slice_prev ⊙ W + b: multiply elementwise, sum everything, add b",
             )
-        if _failed_since(check, failures):
+        if check.failures:
             break
     check.done()
 
 
 def _conv_inputs(
-    rng: np.random.Generator, shape: tuple[int, int, int, int], f: int, n_C: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Random A_prev of ``shape``, W (f, f, n_C_prev, n_C) and b (1, 1, 1, n_C), in that order."""
+    rng: np.random.Generator,
+    shape: tuple[int, int, int, int],
+    f: int,
+    n_C: int,
+    stride: int,
+    pad: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """Random A_prev of ``shape``, W (f, f, n_C_prev, n_C) and b (1, 1, 1, n_C), drawn in that
+    order, and the case they make with ``stride`` and ``pad``, as the messages name it."""
     A_prev = rng.standard_normal(shape)
     W = rng.standard_normal((f, f, shape[-1], n_C))
     b = rng.standard_normal((1, 1, 1, n_C))
-    return A_prev, W, b
+    case = f"A_prev of shape {shape}, W of shape {W.shape}, stride={stride}, pad={pad}"
+    return A_prev, W, b, case
 
 
 def conv_forward_test(target: Callable[..., tuple[np.ndarray, tuple]]) -> None:
@@ -251,7 +246,7 @@ def conv_forward_test(target: Callable[..., tuple[np.ndarray, tuple]]) -> None:
     Cases: stride 2 with pad 1, a non-square input with pad 0, and a stride that leaves the last
     row and column out (⌊·⌋ in the size formula).
     """
-    _require_callable(target, "conv_forward")
+    require_callable(target, "conv_forward")
     check = Checker("conv_forward")
     rng = np.random.default_rng(3)
     cases = (
@@ -260,16 +255,11 @@ def conv_forward_test(target: Callable[..., tuple[np.ndarray, tuple]]) -> None:
         ((2, 8, 6, 2), 3, 4, 2, 0),
     )
     for shape, f, n_C, stride, pad in cases:
-        failures = len(check.failures)
         m, n_H_prev, n_W_prev, _ = shape
-        A_prev, W, b = _conv_inputs(rng, shape, f, n_C)
+        A_prev, W, b, case = _conv_inputs(rng, shape, f, n_C, stride, pad)
         hparameters = {"stride": stride, "pad": pad}
-        inputs = (A_prev, W, b)
-        before = [value.copy() for value in inputs]
-        case = f"A_prev of shape {shape}, W of shape {W.shape}, stride={stride}, pad={pad}"
-        got = _call(check, target, A_prev, W, b, dict(hparameters), case=case)
-        for name, old, new in zip(("A_prev", "W", "b"), before, inputs, strict=True):
-            check.unchanged(name, old, new)
+        inputs = {"A_prev": A_prev, "W": W, "b": b}
+        got = _call(check, target, A_prev, W, b, dict(hparameters), case=case, inputs=inputs)
         out = _unpack(check, got, ("Z", "cache"), "a tuple (Z, cache)")
         if out is not None:
             Z, cache = out
@@ -290,7 +280,7 @@ def conv_forward_test(target: Callable[..., tuple[np.ndarray, tuple]]) -> None:
             _check_cache(
                 check, cache, (A_prev, W, b, hparameters), ("A_prev", "W", "b", "hparameters")
             )
-        if _failed_since(check, failures):
+        if check.failures:
             break
     check.done()
 
@@ -326,41 +316,40 @@ def pool_forward_test(target: Callable[..., tuple[np.ndarray, tuple]]) -> None:
     Cases: non-overlapping 2×2 windows, overlapping 3×3 windows with stride 2 on a non-square
     input, and stride 1; each in both modes.
     """
-    _require_callable(target, "pool_forward")
+    require_callable(target, "pool_forward")
     check = Checker("pool_forward")
     rng = np.random.default_rng(4)
-    cases = (((2, 4, 6, 3), 2, 2), ((1, 7, 9, 2), 3, 2), ((2, 5, 5, 3), 3, 1))
-    for shape, f, stride in cases:
+    cases = []  # (shape, f, stride, A_prev, mode): each A_prev in both modes
+    for shape, f, stride in (((2, 4, 6, 3), 2, 2), ((1, 7, 9, 2), 3, 2), ((2, 5, 5, 3), 3, 1)):
         A_prev = rng.standard_normal(shape)
-        for mode in ("max", "average"):
-            failures = len(check.failures)
-            hparameters = {"f": f, "stride": stride}
-            A_before = A_prev.copy()
-            case = f"A_prev of shape {shape}, f={f}, stride={stride}, mode={mode!r}"
-            got = _call(check, target, A_prev, dict(hparameters), mode, case=case)
-            check.unchanged("A_prev", A_before, A_prev)
-            out = _unpack(check, got, ("A", "cache"), "a tuple (A, cache)")
-            if out is not None:
-                A, cache = out
-                m, n_H_prev, n_W_prev, n_C = shape
-                n_H, n_W = _out_size(n_H_prev, f, stride), _out_size(n_W_prev, f, stride)
-                hint = (
-                    f"for {case}: no padding, {POOL_SIZE} = ⌊({n_H_prev} − {f})/{stride}⌋ + 1 = "
-                    f"{n_H}, and n_W = ⌊({n_W_prev} − {f})/{stride}⌋ + 1 = {n_W}"
+        cases += [(shape, f, stride, A_prev, mode) for mode in ("max", "average")]
+    for shape, f, stride, A_prev, mode in cases:
+        hparameters = {"f": f, "stride": stride}
+        case = f"A_prev of shape {shape}, f={f}, stride={stride}, mode={mode!r}"
+        got = _call(
+            check, target, A_prev, dict(hparameters), mode, case=case, inputs={"A_prev": A_prev}
+        )
+        out = _unpack(check, got, ("A", "cache"), "a tuple (A, cache)")
+        if out is not None:
+            A, cache = out
+            m, n_H_prev, n_W_prev, n_C = shape
+            n_H, n_W = _out_size(n_H_prev, f, stride), _out_size(n_W_prev, f, stride)
+            hint = (
+                f"for {case}: no padding, {POOL_SIZE} = ⌊({n_H_prev} − {f})/{stride}⌋ + 1 = "
+                f"{n_H}, and n_W = ⌊({n_W_prev} − {f})/{stride}⌋ + 1 = {n_W}"
+            )
+            how = "np.max" if mode == "max" else "np.mean"
+            if check.shape("A", A, (m, n_H, n_W, n_C), hint=hint):
+                check.close(
+                    f"A on {case}",
+                    A,
+                    _tf_pool(A_prev, f, stride, mode),
+                    hint=f"mode={mode!r}: A[i, h, w, c] = {how} of the f×f window of channel "
+                    "c that starts at row h·stride and column w·stride",
                 )
-                how = "np.max" if mode == "max" else "np.mean"
-                if check.shape("A", A, (m, n_H, n_W, n_C), hint=hint):
-                    check.close(
-                        f"A on {case}",
-                        A,
-                        _tf_pool(A_prev, f, stride, mode),
-                        hint=f"mode={mode!r}: A[i, h, w, c] = {how} of the f×f window of channel "
-                        "c that starts at row h·stride and column w·stride",
-                    )
-                _check_cache(check, cache, (A_prev, hparameters), ("A_prev", "hparameters"))
-            if _failed_since(check, failures):
-                check.done()
-                return
+            _check_cache(check, cache, (A_prev, hparameters), ("A_prev", "hparameters"))
+        if check.failures:
+            break
     check.done()
 
 
@@ -387,7 +376,7 @@ def conv_backward_test(target: Callable[..., tuple[np.ndarray, np.ndarray, np.nd
     Cases: stride 2 with pad 1, pad 0 on a non-square input, and stride 2 with pad 0 where the
     last row and column of A_prev are in no window (their gradient is 0).
     """
-    _require_callable(target, "conv_backward")
+    require_callable(target, "conv_backward")
     check = Checker("conv_backward")
     rng = np.random.default_rng(5)
     cases = (
@@ -396,26 +385,20 @@ def conv_backward_test(target: Callable[..., tuple[np.ndarray, np.ndarray, np.nd
         ((2, 6, 6, 2), 3, 3, 2, 0),
     )
     for shape, f, n_C, stride, pad in cases:
-        failures = len(check.failures)
         m, n_H_prev, n_W_prev, _ = shape
-        A_prev, W, b = _conv_inputs(rng, shape, f, n_C)
+        A_prev, W, b, case = _conv_inputs(rng, shape, f, n_C, stride, pad)
         n_H, n_W = _out_size(n_H_prev, f, stride, pad), _out_size(n_W_prev, f, stride, pad)
         dZ = rng.standard_normal((m, n_H, n_W, n_C))
         hparameters = {"stride": stride, "pad": pad}
         cache = (A_prev, W, b, hparameters)
-        before = [value.copy() for value in (dZ, A_prev, W, b)]
-        case = f"A_prev of shape {shape}, W of shape {W.shape}, stride={stride}, pad={pad}"
         hint = (
             "with pad = 0, a slice like x[pad:-pad] is x[0:0], which is empty: "
             "use x[pad:pad + n_H_prev, pad:pad + n_W_prev]"
             if pad == 0
             else ""
         )
-        got = _call(check, target, dZ, cache, case=case, hint=hint)
-        for name, old, new in zip(
-            ("dZ", "A_prev", "W", "b"), before, (dZ, A_prev, W, b), strict=True
-        ):
-            check.unchanged(name, old, new)
+        inputs = {"dZ": dZ, "A_prev": A_prev, "W": W, "b": b}
+        got = _call(check, target, dZ, cache, case=case, hint=hint, inputs=inputs)
         out = _unpack(check, got, ("dA_prev", "dW", "db"), "a tuple (dA_prev, dW, db)")
         if out is not None:
             references = _tf_conv_grads(A_prev, W, b, stride, pad, dZ)
@@ -427,7 +410,7 @@ def conv_backward_test(target: Callable[..., tuple[np.ndarray, np.ndarray, np.nd
                     check.close(
                         f"{name} on {case}", gradient, reference, atol=1e-8, hint=_BACKWARD[name]
                     )
-        if _failed_since(check, failures):
+        if check.failures:
             break
     check.done()
 
@@ -437,7 +420,7 @@ def create_mask_from_window_test(target: Callable[[np.ndarray], np.ndarray]) -> 
 
     Cases: a hand 2×2 window, a random 3×3 window and an all-negative 2×4 window.
     """
-    _require_callable(target, "create_mask_from_window")
+    require_callable(target, "create_mask_from_window")
     check = Checker("create_mask_from_window")
     rng = np.random.default_rng(6)
     windows = [
@@ -446,11 +429,9 @@ def create_mask_from_window_test(target: Callable[[np.ndarray], np.ndarray]) -> 
         -np.abs(rng.standard_normal((2, 4))) - 0.1,
     ]
     for x in windows:
-        x_before = x.copy()
         expected = np.zeros(x.shape, dtype=bool)
         expected[np.unravel_index(np.argmax(x), x.shape)] = True
-        got = _call(check, target, x, case=f"x of shape {x.shape}")
-        check.unchanged("x", x_before, x)
+        got = _call(check, target, x, case=f"x of shape {x.shape}", inputs={"x": x})
         if check.shape("mask", got, x.shape, hint="the mask has the window's shape"):
             if not np.array_equal(np.asarray(got), expected):
                 check.fail(
@@ -470,7 +451,7 @@ def distribute_value_test(target: Callable[[float, tuple[int, int]], np.ndarray]
     (``tf.nn.avg_pool2d`` through ``tf.GradientTape``). Cases: 2 over (2, 2) (0.5 each),
     3 over (2, 3), −1.2 over (3, 3).
     """
-    _require_callable(target, "distribute_value")
+    require_callable(target, "distribute_value")
     import tensorflow as tf
 
     check = Checker("distribute_value")
@@ -502,45 +483,42 @@ def pool_backward_test(target: Callable[..., np.ndarray]) -> None:
     stride 2 (a position can be in, and be the maximum of, several windows), and 2×2 with
     stride 1; each in both modes.
     """
-    _require_callable(target, "pool_backward")
+    require_callable(target, "pool_backward")
     check = Checker("pool_backward")
     rng = np.random.default_rng(7)
-    cases = (((2, 4, 6, 3), 2, 2), ((1, 7, 9, 2), 3, 2), ((2, 5, 4, 2), 2, 1))
-    for shape, f, stride in cases:
+    cases = []  # (shape, f, stride, A_prev, dA, mode): each (A_prev, dA) in both modes
+    for shape, f, stride in (((2, 4, 6, 3), 2, 2), ((1, 7, 9, 2), 3, 2), ((2, 5, 4, 2), 2, 1)):
         m, n_H_prev, n_W_prev, n_C = shape
         A_prev = rng.standard_normal(shape)
         n_H, n_W = _out_size(n_H_prev, f, stride), _out_size(n_W_prev, f, stride)
         dA = rng.standard_normal((m, n_H, n_W, n_C))
+        cases += [(shape, f, stride, A_prev, dA, mode) for mode in ("max", "average")]
+    for shape, f, stride, A_prev, dA, mode in cases:
         hparameters = {"f": f, "stride": stride}
-        for mode in ("max", "average"):
-            failures = len(check.failures)
-            before = (dA.copy(), A_prev.copy())
-            case = f"A_prev of shape {shape}, f={f}, stride={stride}, mode={mode!r}"
-            got = _call(check, target, dA, (A_prev, dict(hparameters)), mode, case=case)
-            check.unchanged("dA", before[0], dA)
-            check.unchanged("A_prev", before[1], A_prev)
-            if mode == "max":
-                hint = (
-                    "each window sends dA[i, h, w, c] to the position of its maximum only: "
-                    "dA_prev[i, window, c] += "
-                    "create_mask_from_window(a_prev_slice) · dA[i, h, w, c]"
-                )
-            else:
-                hint = (
-                    "each window spreads dA[i, h, w, c] evenly over its f×f positions: "
-                    "dA_prev[i, window, c] += distribute_value(dA[i, h, w, c], (f, f))"
-                )
-            if f > stride:
-                hint += "; the windows overlap here, so use += (the contributions add up)"
-            if check.shape("dA_prev", got, shape, hint="dA_prev has the shape of A_prev"):
-                check.close(
-                    f"dA_prev on {case}",
-                    got,
-                    _tf_pool_grad(A_prev, f, stride, mode, dA),
-                    atol=1e-8,
-                    hint=hint,
-                )
-            if _failed_since(check, failures):
-                check.done()
-                return
+        case = f"A_prev of shape {shape}, f={f}, stride={stride}, mode={mode!r}"
+        inputs = {"dA": dA, "A_prev": A_prev}
+        got = _call(check, target, dA, (A_prev, dict(hparameters)), mode, case=case, inputs=inputs)
+        if mode == "max":
+            hint = (
+                "each window sends dA[i, h, w, c] to the position of its maximum only: "
+                "dA_prev[i, window, c] += "
+                "create_mask_from_window(a_prev_slice) · dA[i, h, w, c]"
+            )
+        else:
+            hint = (
+                "each window spreads dA[i, h, w, c] evenly over its f×f positions: "
+                "dA_prev[i, window, c] += distribute_value(dA[i, h, w, c], (f, f))"
+            )
+        if f > stride:
+            hint += "; the windows overlap here, so use += (the contributions add up)"
+        if check.shape("dA_prev", got, shape, hint="dA_prev has the shape of A_prev"):
+            check.close(
+                f"dA_prev on {case}",
+                got,
+                _tf_pool_grad(A_prev, f, stride, mode, dA),
+                atol=1e-8,
+                hint=hint,
+            )
+        if check.failures:
+            break
     check.done()

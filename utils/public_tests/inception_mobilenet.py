@@ -14,25 +14,25 @@ from typing import Any
 
 import numpy as np
 
-from utils.testing import Checker
+from utils.testing import BN_EPSILON, Checker
 
 COURSE_FILTERS = (64, (96, 128), (16, 32), 32)
-BN_EPSILON = 1e-3  # Keras BatchNormalization's default
 
 
 def _model(block: Callable[..., Any], check: Checker, input_shape: tuple, *args: Any) -> Any:
     import keras
 
     inputs = keras.Input(input_shape)
-    try:
-        outputs = check.call(block, inputs, *args)
-    except AssertionError:
-        raise
-    except Exception as err:  # a layer rejected its input: say which call did it
-        check.fail(
+
+    def explain(err: Exception) -> str:  # a layer rejected its input: say which call did it
+        first_line = str(err).partition("\n")[0]  # the message may be empty
+        return (
             f"{check.name}(X, {', '.join(map(repr, args))}) on an input of shape "
-            f"{(None, *input_shape)} raised {type(err).__name__}: {str(err).splitlines()[0]}"
+            f"{(None, *input_shape)} raised {type(err).__name__}: {first_line}"
         )
+
+    built, outputs = check.call_or_fail(explain, block, inputs, *args)
+    if not built:
         return None
     if not check.true(
         isinstance(outputs, keras.KerasTensor),
@@ -47,6 +47,26 @@ def _layer_counts(model: Any) -> Counter:
     return Counter(
         type(layer).__name__ for layer in model.layers if type(layer).__name__ != "InputLayer"
     )
+
+
+def _check_structure(
+    check: Checker,
+    model: Any,
+    *,
+    shape: tuple[str, tuple, str],
+    layers: tuple[str, dict[str, int], str],
+    params: tuple[str, int, str],
+) -> None:
+    """The model's output shape, its layers (counted by class) and its number of parameters.
+
+    Each is given as (what the message calls it, the expected value, the hint).
+    """
+    for (what, expected, hint), got in (
+        (shape, tuple(model.output.shape)),
+        (layers, dict(_layer_counts(model))),
+        (params, model.count_params()),
+    ):
+        check.equal(what, got, expected, hint=hint)
 
 
 def _expected_inception_corner(filters: tuple) -> np.ndarray:
@@ -64,26 +84,26 @@ def inception_module_test(target: Callable[..., Any]) -> None:
     check = Checker("inception_module")
     model = _model(target, check, (28, 28, 192), COURSE_FILTERS)
     if model is None:
-        check.done()
-        return
-    check.equal(
-        "the output shape",
-        tuple(model.output.shape),
-        (None, 28, 28, 256),
-        hint="concatenate the four branches on the channel axis: 64 + 128 + 32 + 32 = 256",
-    )
-    check.equal(
-        "the layers",
-        dict(_layer_counts(model)),
-        {"Conv2D": 6, "MaxPooling2D": 1, "Concatenate": 1},
-        hint="1×1; 1×1→3×3; 1×1→5×5; 3×3 max-pool (stride 1, same)→1×1; then Concatenate",
-    )
-    check.equal(
-        "the number of parameters",
-        model.count_params(),
-        163_696,
-        hint="(f·f·n_C_prev + 1)·n_C per convolution: 12,352 + 18,528 + 110,720 + 3,088 + "
-        "12,832 + 6,176",
+        check.done()  # raises: _model recorded why there is no model
+    _check_structure(
+        check,
+        model,
+        shape=(
+            "the output shape",
+            (None, 28, 28, 256),
+            "concatenate the four branches on the channel axis: 64 + 128 + 32 + 32 = 256",
+        ),
+        layers=(
+            "the layers",
+            {"Conv2D": 6, "MaxPooling2D": 1, "Concatenate": 1},
+            "1×1; 1×1→3×3; 1×1→5×5; 3×3 max-pool (stride 1, same)→1×1; then Concatenate",
+        ),
+        params=(
+            "the number of parameters",
+            163_696,
+            "(f·f·n_C_prev + 1)·n_C per convolution: 12,352 + 18,528 + 110,720 + 3,088 + "
+            "12,832 + 6,176",
+        ),
     )
     if not check.failures:
         for layer in model.layers:
@@ -180,25 +200,25 @@ def depthwise_separable_block_test(target: Callable[..., Any]) -> None:
     check = Checker("depthwise_separable_block")
     model = _model(target, check, (28, 28, 32), 64, 2)
     if model is None:
-        check.done()
-        return
-    check.equal(
-        "the output shape for 28×28×32, filters=64, stride=2",
-        tuple(model.output.shape),
-        (None, 14, 14, 64),
-        hint="the depthwise 3×3 convolution carries the stride; padding='same'",
-    )
-    check.equal(
-        "the layers",
-        dict(_layer_counts(model)),
-        {"DepthwiseConv2D": 1, "BatchNormalization": 2, "ReLU": 2, "Conv2D": 1},
-        hint="depthwise 3×3 → BN → ReLU → 1×1 conv → BN → ReLU",
-    )
-    check.equal(
-        "the number of parameters",
-        model.count_params(),
-        2_720,
-        hint="no biases (BN follows): 9·32 depthwise + 32·64 pointwise + 4·(32 + 64) BN",
+        check.done()  # raises: _model recorded why there is no model
+    _check_structure(
+        check,
+        model,
+        shape=(
+            "the output shape for 28×28×32, filters=64, stride=2",
+            (None, 14, 14, 64),
+            "the depthwise 3×3 convolution carries the stride; padding='same'",
+        ),
+        layers=(
+            "the layers",
+            {"DepthwiseConv2D": 1, "BatchNormalization": 2, "ReLU": 2, "Conv2D": 1},
+            "depthwise 3×3 → BN → ReLU → 1×1 conv → BN → ReLU",
+        ),
+        params=(
+            "the number of parameters",
+            2_720,
+            "no biases (BN follows): 9·32 depthwise + 32·64 pointwise + 4·(32 + 64) BN",
+        ),
     )
     _check_momentum(check, model)
     if not check.failures:
@@ -228,22 +248,24 @@ def bottleneck_block_test(target: Callable[..., Any]) -> None:
         model = _model(target, check, shape, expansion, filters, stride)
         if model is None:
             break
-        check.equal(f"the output shape for {case}", tuple(model.output.shape), out_shape)
         layers = {"Conv2D": 2, "BatchNormalization": 3, "ReLU": 2, "DepthwiseConv2D": 1}
         if residual:
             layers["Add"] = 1
-        check.equal(
-            f"the layers for {case}",
-            dict(_layer_counts(model)),
-            layers,
-            hint="1×1 expand → BN → ReLU6 → depthwise 3×3 → BN → ReLU6 → 1×1 project → BN "
-            "(no ReLU), + input only when stride is 1 and the channels match",
-        )
-        check.equal(
-            f"the number of parameters for {case}",
-            model.count_params(),
-            params,
-            hint="no biases; expanded channels = expansion · n_C_prev",
+        _check_structure(
+            check,
+            model,
+            shape=(f"the output shape for {case}", out_shape, ""),
+            layers=(
+                f"the layers for {case}",
+                layers,
+                "1×1 expand → BN → ReLU6 → depthwise 3×3 → BN → ReLU6 → 1×1 project → BN "
+                "(no ReLU), + input only when stride is 1 and the channels match",
+            ),
+            params=(
+                f"the number of parameters for {case}",
+                params,
+                "no biases; expanded channels = expansion · n_C_prev",
+            ),
         )
         _check_momentum(check, model)
         if check.failures:

@@ -22,17 +22,13 @@ TensorFlow and Keras are imported inside the tests, never when this module is im
 
 from __future__ import annotations
 
-import contextlib
-import io
-import re
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from utils.testing import Checker, comparator, summary
+from utils.testing import BN_EPSILON, Checker, compare_summaries, summary
 
-EPSILON = 1e-3  # keras.layers.BatchNormalization's default epsilon
 RESNET50_PARAMS = 23_600_006  # the course's ResNet50(input_shape=(64, 64, 3), classes=6)
 RESNET50_TRAINABLE = 23_546_886
 # (filters of the three convolutions, number of blocks, stride of the stage's convolutional block)
@@ -121,7 +117,7 @@ def batch_norm(x: np.ndarray, training: bool) -> np.ndarray:
         mean, variance = x.mean(axis=(0, 1, 2)), x.var(axis=(0, 1, 2))
     else:
         mean, variance = 0.0, 1.0
-    return (x - mean) / np.sqrt(variance + EPSILON)
+    return (x - mean) / np.sqrt(variance + BN_EPSILON)
 
 
 def block_reference(
@@ -210,7 +206,7 @@ def _block_case(
     *,
     s: int | None = None,
     mistakes: tuple = (),
-) -> bool:
+) -> None:
     """Build the learner's block on an Input, run it in both modes, compare with the reference."""
     import keras
 
@@ -220,23 +216,31 @@ def _block_case(
     if projection:
         kwargs["s"] = s
     inputs = keras.Input(X.shape[1:])
-    try:
-        outputs = check.call(target, inputs, f, list(filters), **kwargs)
-    except AssertionError:
-        raise
-    except Exception as err:  # a crash inside the learner's code: say where it came from
-        return check.fail(
+
+    def explain(err: Exception) -> str:  # a crash inside the learner's code: say where
+        return (
             f"{label}: building the block on a keras.Input raised {type(err).__name__}: {err}"
             f" (hint: {_BLOCK_HINT})"
         )
+
+    built, outputs = check.call_or_fail(explain, target, inputs, f, list(filters), **kwargs)
+    if not built:
+        return
     if outputs is None:
-        return check.fail(f"{label}: {check.name} returned None: did it forget to `return X`?")
+        check.fail(f"{label}: {check.name} returned None: did it forget to `return X`?")
+        return
     if not isinstance(outputs, keras.KerasTensor):
-        return check.fail(
+        check.fail(
             f"{label}: {check.name} must return the output tensor of its last layer (a "
             f"KerasTensor), got {type(outputs).__name__}"
         )
-    expected_shape = block_reference(X, f, filters, kernel, s=stride, projection=projection).shape
+        return
+    reference = {"s": stride, "projection": projection}
+    expected = {
+        training: block_reference(X, f, filters, kernel, training=training, **reference)
+        for training in (False, True)
+    }
+    expected_shape = expected[False].shape
     got_shape = tuple(outputs.shape)
     if got_shape != (None, *expected_shape[1:]):
         if projection:
@@ -250,23 +254,19 @@ def _block_case(
                 "the identity block keeps the shape of X: stride 1 everywhere, padding='same' "
                 "for the f×f convolution, and F3 = n_C"
             )
-        return check.fail(
+        check.fail(
             f"{label}: {check.name} returned an output of shape {got_shape} but "
             f"{(None, *expected_shape[1:])} was expected (hint: {hint})"
         )
+        return
     model = keras.Model(inputs, outputs)
 
-    ok = True
     for training in (False, True):  # inference first: a training call moves the BN statistics
         got = np.asarray(model(X, training=training), dtype=np.float64)
-        reference = {"s": stride, "projection": projection}
-        expected = block_reference(X, f, filters, kernel, training=training, **reference)
         what = f"{label}, model(X, training={training})"
-        if np.allclose(got, expected, rtol=1e-4, atol=1e-4):
+        if np.allclose(got, expected[training], rtol=1e-4, atol=1e-4):
             continue
-        ok = False
-        other = block_reference(X, f, filters, kernel, training=not training, **reference)
-        if np.allclose(got, other, rtol=1e-4, atol=1e-4):
+        if np.allclose(got, expected[not training], rtol=1e-4, atol=1e-4):
             mode = "the batch's statistics" if not training else "the moving statistics"
             check.fail(f"{what}: BatchNormalization used {mode}: {_MODE_HINT}")
             continue
@@ -282,8 +282,7 @@ def _block_case(
                 check.fail(f"{what}: the output has negative values: the last ReLU is missing")
             else:
                 hint = f"{_BLOCK_HINT}; {_SHORTCUT_HINT}" if projection else _BLOCK_HINT
-                check.close(what, got, expected, rtol=1e-4, atol=1e-4, hint=hint)
-    return ok
+                check.close(what, got, expected[training], rtol=1e-4, atol=1e-4, hint=hint)
 
 
 def identity_block_test(target: Callable[..., Any]) -> None:
@@ -445,12 +444,12 @@ def ResNet50_test(target: Callable[..., Any]) -> None:  # noqa: N802  (the cours
     import keras
 
     check = Checker("ResNet50")
-    try:
-        model = check.call(target, input_shape=(64, 64, 3), classes=6)
-    except AssertionError:
-        raise
-    except Exception as err:
-        check.fail(f"building the model raised {type(err).__name__}: {err}")
+
+    def explain(err: Exception) -> str:
+        return f"building the model raised {type(err).__name__}: {err}"
+
+    built, model = check.call_or_fail(explain, target, input_shape=(64, 64, 3), classes=6)
+    if not built:
         check.done()
     if not isinstance(model, keras.Model):
         check.fail(
@@ -475,16 +474,10 @@ def ResNet50_test(target: Callable[..., Any]) -> None:  # noqa: N802  (the cours
     )
 
     expected, where = resnet50_layers((64, 64, 3), 6)
-    with contextlib.redirect_stdout(io.StringIO()):
-        try:
-            comparator(summary(model), expected)
-        except AssertionError as err:
-            for line in str(err).splitlines()[1:]:
-                message = line.strip().removeprefix("- ")
-                found = re.match(r"layer (\d+) is", message)
-                if found and int(found.group(1)) < len(where):
-                    message += f" (that layer should be {where[int(found.group(1))]})"
-                check.fail(message)
+    for layer, message in compare_summaries(summary(model), expected):
+        if layer is not None and layer < len(where):
+            message += f" (that layer should be {where[layer]})"
+        check.fail(message)
 
     if model.output_shape == (None, 6):
         probabilities = np.asarray(model(np.zeros((2, 64, 64, 3), np.float32), training=False))

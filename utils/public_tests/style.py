@@ -30,17 +30,10 @@ def _tensor(values: Any, shape: tuple[int, ...]) -> Any:
 
 
 def _scalar(check: Checker, what: str, got: Any, expected: float, hint: str) -> None:
-    if got is None:
-        check.fail(f"{what} is None: did {check.name} forget to `return` it?")
-        return
-    value = np.asarray(got, dtype=np.float64)
-    if value.shape != ():
-        check.fail(
-            f"{check.name} returned {what} of shape {value.shape}, but a scalar was expected "
-            f"(hint: sum over every entry, e.g. tf.reduce_sum)"
-        )
-        return
-    check.close(what, value, expected, atol=1e-6, rtol=1e-5, hint=hint)
+    """``got`` is a single number equal to ``expected``; ``hint`` is the formula."""
+    value = check.scalar(what, got, hint="sum over every entry, e.g. tf.reduce_sum")
+    if value is not None:
+        check.close(what, value, expected, atol=1e-6, rtol=1e-5, hint=hint)
 
 
 # Layer 1: a_S (1, 1, 2, 2) = positions [1, 0] and [0, 1] → F_S = I (2×2) → G_S = I;
