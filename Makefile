@@ -7,7 +7,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/requirements.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: install lab test run lint format clean release autograde grade-solutions
+.PHONY: install lab test test-perturbed test-colab run lint format clean release autograde \
+	grade-solutions
 
 install: $(STAMP)
 
@@ -22,6 +23,17 @@ lab: install  ## open JupyterLab on the notebooks
 
 test: install  ## every test: utils unit tests, lint, nbval over every notebook
 	COURSE_OFFLINE=1 $(BIN)/python -m pytest
+
+# The lanes where the course is used (.ci/run runs them after `make test`):
+# - other float rounding on this machine (oneDNN's kernels off, AVX2 at most): training outputs must
+#   stay within the tolerances their cells declare, exact outputs exact;
+# - Colab: every notebook opened alone, as from its badge, in a Python 3.13 venv with Colab's
+#   versions (tests/colab/requirements.txt); clones the committed HEAD of this checkout.
+test-perturbed: install  ## the notebooks again with other float rounding
+	TF_ENABLE_ONEDNN_OPTS=0 ONEDNN_MAX_CPU_ISA=AVX2 COURSE_OFFLINE=1 $(BIN)/python -m pytest notebooks
+
+test-colab: install  ## every notebook as opened from its Colab badge, under Colab's versions
+	$(BIN)/python tests/colab/lane.py
 
 # Re-execute every notebook in place, the way the tests run them (offline; native stderr not
 # captured, as under pytest). How maintainers refresh the stored outputs: `make run`, or one
@@ -40,7 +52,7 @@ format: install
 
 # Only what can be rebuilt: never submissions (submitted/) or grades (grades/: the gradebook).
 clean:
-	rm -rf $(VENV) release
+	rm -rf $(VENV) .venv-colab release
 
 # --- grading (nbgrader) ---
 # The student versions, autograding and feedback, driven through nbgrader by `python -m grading`

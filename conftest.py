@@ -2,6 +2,8 @@
 
 The environment set here is inherited by the notebook kernels nbval starts, so only settings the
 notebooks must share go into ``os.environ``; the plotting backend of the unit tests does not.
+Training cells that declare ``# tolerance: ...`` are compared within it
+(``tests/nbval_tolerance.py``).
 """
 
 import os
@@ -13,3 +15,5 @@ import matplotlib
 os.environ["COURSE_OFFLINE"] = "1"
 matplotlib.use("Agg")  # unit tests draw off-screen; notebook kernels keep their inline backend
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+pytest_plugins = ["tests.nbval_tolerance", "pytester"]

@@ -25,8 +25,11 @@ import socket
 import threading
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 MANIFEST = "MANIFEST.json"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -147,6 +150,7 @@ def resolve(
     offline: bool | None = None,
     cache_dir: str | Path | None = None,
     timeout: float = 3.0,
+    deadline: float = 900.0,
 ) -> Path | None:
     """Return the verified path of an asset, or ``None`` when its offline substitute must be used.
 
@@ -160,6 +164,8 @@ def resolve(
         offline: ``True`` never opens a socket; ``None`` (default) reads ``COURSE_OFFLINE``.
         cache_dir: the Keras cache root to look in and download to.
         timeout: seconds allowed for the probe and for each network read during the download.
+        deadline: seconds allowed for the whole download (a server that answers, but slowly,
+            cannot hold a cell longer); past it the download is stopped and the substitute used.
 
     Raises:
         KeyError: unknown asset name.
@@ -174,6 +180,8 @@ def resolve(
         raise ValueError(f"cache_dir must be a folder path or None, got {cache_dir!r}")
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    if isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or not deadline > 0:
+        raise ValueError(f"deadline must be a positive number of seconds, got {deadline!r}")
 
     cache_root = Path(cache_dir or os.environ.get("KERAS_HOME") or "~/.keras").expanduser()
     local, cached = asset.folder / asset.filename, cache_root / asset.cache_subdir / asset.filename
@@ -187,7 +195,7 @@ def resolve(
         reason = offline_reason(asset.url, offline=offline, timeout=timeout)
         if reason is None:
             try:
-                path = _download(asset, cache_root, timeout)
+                path = Path(within_deadline(deadline, _download, asset, cache_root, timeout))
             except Exception as err:  # get_file re-raises network errors as a bare Exception
                 reason = f"download failed: {err}"
             else:
@@ -289,6 +297,38 @@ def _probe(url: str, timeout: float) -> str | None:
     worker.start()
     worker.join(timeout)
     return outcome[0] if outcome else f"no answer from {host}:{port} within {timeout:g} s"
+
+
+def within_deadline(deadline: float, function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` run in a child process that is stopped after ``deadline`` seconds.
+
+    For downloads: a socket timeout bounds each read, but a server that keeps sending a byte now
+    and then would hold the caller forever; a child process can be stopped at any moment, leaving
+    at most a partial file that the checksum refuses. ``function`` must be importable (defined
+    at module level) and its arguments and result picklable.
+
+    Raises:
+        TimeoutError: the deadline passed (the child was terminated).
+        RuntimeError: the child failed; the message carries its error.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # no fork of a process holding TensorFlow
+    with context.Pool(1) as pool:
+        pending = pool.apply_async(_plain_errors, (function, *args))
+        try:
+            return pending.get(deadline)
+        except multiprocessing.TimeoutError:
+            pool.terminate()
+            raise TimeoutError(f"not finished within the deadline of {deadline:g} s") from None
+
+
+def _plain_errors(function: Callable[..., T], *args: Any) -> T:
+    """Run ``function``; re-raise its error as a RuntimeError that survives pickling."""
+    try:
+        return function(*args)
+    except Exception as err:  # e.g. an HTTPError holding an open socket cannot be pickled
+        raise RuntimeError(f"{type(err).__name__}: {err}") from None
 
 
 def _download(asset: Asset, cache_root: Path, timeout: float) -> Path:

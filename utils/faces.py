@@ -159,7 +159,11 @@ def align_face(image: Any, face: Face, size: int = ALIGNED_SIZE) -> np.ndarray:
     target = np.array([LEFT_EYE, RIGHT_EYE], dtype=float) * size
     if np.allclose(source[0], source[1]):
         raise ValueError("face: the two eyes are at the same place; cannot align")
-    transform = SimilarityTransform.from_estimate(target, source)  # output → input coordinates
+    if hasattr(SimilarityTransform, "from_estimate"):  # scikit-image >= 0.26
+        transform = SimilarityTransform.from_estimate(target, source)  # output → input coords
+    else:  # scikit-image 0.25 (Colab's)
+        transform = SimilarityTransform()
+        transform.estimate(target, source)
     aligned = warp(rgb, transform, output_shape=(size, size), order=1, mode="edge")
     return np.clip(aligned, 0.0, 1.0).astype(np.float32)
 
@@ -645,18 +649,20 @@ def encode(model: Any, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
 LFW_HOST = "https://ndownloader.figshare.com/files/5976015"
 
 
-def load_lfw_people(min_faces_per_person: int = 20, timeout: float = 3.0):
+def load_lfw_people(min_faces_per_person: int = 20, timeout: float = 3.0, deadline: float = 600.0):
     """scikit-learn's labelled LFW faces (``fetch_lfw_people``), or None offline.
 
     With ``COURSE_OFFLINE=1`` the network is never touched; otherwise the download host is probed
-    for ``timeout`` seconds first, so an offline machine answers quickly. Offline, one line says
-    which substitute the notebook uses.
+    for ``timeout`` seconds first, so an offline machine answers quickly. scikit-learn's fetcher
+    has no timeout of its own, so the download runs in a child process that is stopped after
+    ``deadline`` seconds (each read may wait ``timeout`` s). Offline, or when the download fails
+    or runs out of time, one line says which substitute the notebook uses.
 
     Returns:
         ``(images, labels, names)`` as ``fetch_lfw_people`` gives them (float32 gray images in
         [0, 1]), or None.
     """
-    from utils.assets import offline_notice, offline_reason
+    from utils.assets import offline_notice, offline_reason, within_deadline
 
     substitute = (
         "the 100 LFW-subset faces of scikit-image, one identity each, with generated photos "
@@ -665,16 +671,29 @@ def load_lfw_people(min_faces_per_person: int = 20, timeout: float = 3.0):
     reason = offline_reason(LFW_HOST, timeout=timeout)
     if reason is None:
         try:
-            from sklearn.datasets import fetch_lfw_people
-
-            people = fetch_lfw_people(min_faces_per_person=min_faces_per_person, resize=0.5)
+            within_deadline(deadline, _fetch_lfw_people, min_faces_per_person, timeout, True)
+            people = _fetch_lfw_people(min_faces_per_person, timeout, False)  # from the cache
         except Exception as err:  # network errors surface as various exception types
-            reason = f"download failed: {type(err).__name__}"
+            reason = f"download failed: {type(err).__name__}: {err}"
         else:
             images = people.images / (255.0 if people.images.max() > 1.0 else 1.0)
             return images.astype(np.float32), people.target, people.target_names
     offline_notice("lfw_people", reason, substitute)
     return None
+
+
+def _fetch_lfw_people(min_faces_per_person: int, timeout: float, download: bool):
+    """``fetch_lfw_people`` with a socket timeout on every read; the Bunch when not downloading."""
+    import socket
+
+    from sklearn.datasets import fetch_lfw_people
+
+    if download:  # in the child process only: the setting is process-wide
+        socket.setdefaulttimeout(timeout)
+    people = fetch_lfw_people(
+        min_faces_per_person=min_faces_per_person, resize=0.5, download_if_missing=download
+    )
+    return None if download else people
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
+
+# What the course needs beyond Colab's own packages (tests/colab/requirements.txt lists Colab's),
+# pinned as in requirements.txt: import name -> pip requirement. Installed on Colab only.
+COLAB_EXTRAS = {"mtcnn": "mtcnn==1.0.0", "lz4": "lz4==4.4.5"}
+THREADS_VARIABLE = "COURSE_TF_THREADS"  # overrides the default thread count (the tests' lanes)
 
 PLOT_STYLE = {
     "figure.dpi": 80,
@@ -16,13 +23,18 @@ PLOT_STYLE = {
 }
 
 
-def setup_notebook(seed: int = 0, threads: int = 2) -> None:
+def setup_notebook(seed: int = 0, threads: int | None = None) -> None:
     """Seed everything, make TensorFlow deterministic and quiet, set the plot style.
 
+    - On Colab, installs what the course needs beyond Colab's packages (:data:`COLAB_EXTRAS`).
     - Python's ``random``, NumPy's global generator and TensorFlow are seeded with ``seed``.
-    - ``tf.config.experimental.enable_op_determinism()``: the same ops give the same bits.
-    - TensorFlow's intra- and inter-op thread pools are fixed to ``threads`` threads, so stored
-      outputs reproduce on machines with a different number of cores.
+    - ``tf.config.experimental.enable_op_determinism()``: the same ops give the same bits on the
+      same machine. On a GPU, an op without a deterministic kernel raises; in IPython that error
+      is explained, determinism is switched off for the session and the cell can be re-run.
+    - TensorFlow's intra- and inter-op thread pools are fixed to ``threads`` threads (default:
+      ``$COURSE_TF_THREADS`` or 2), so stored outputs reproduce on machines with a different
+      number of cores. (Another CPU still rounds differently: training outputs are compared
+      within the tolerance their cell declares.)
     - TensorFlow's C++ log lines are hidden (when this runs before TensorFlow is imported):
       ``TF_CPP_MIN_LOG_LEVEL=3`` for later lines (e.g. tf.data's harmless
       "use_unbounded_threadpool" error), and the native stderr is muted while TensorFlow loads
@@ -31,12 +43,17 @@ def setup_notebook(seed: int = 0, threads: int = 2) -> None:
 
     Args:
         seed: non-negative integer seed.
-        threads: number of threads for each TensorFlow thread pool (>= 1).
+        threads: number of threads for each TensorFlow thread pool (>= 1); None: the environment
+            variable ``COURSE_TF_THREADS`` or 2.
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    if threads is None:
+        threads = _threads_from_environment()
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be an int >= 1, got {threads!r}")
+    if on_colab():
+        install_missing(COLAB_EXTRAS)
     if "tensorflow" not in sys.modules:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         with _muted_native_stderr():
@@ -54,12 +71,84 @@ def setup_notebook(seed: int = 0, threads: int = 2) -> None:
     if gpus:
         name = tf.config.experimental.get_device_details(gpus[0]).get("device_name", "GPU")
         device = f"GPU ({name})"
+        _explain_nondeterministic_gpu_ops(tf)
     else:
         device = f"CPU ({threads} threads)"
     print(
         f"TensorFlow {tf.__version__}, Keras {keras.__version__} on {device}; "
         f"seed {seed}, deterministic ops"
     )
+
+
+def on_colab() -> bool:
+    """Whether this kernel runs on Google Colab (its runtime sets ``COLAB_RELEASE_TAG``)."""
+    return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
+
+
+def install_missing(requirements: dict[str, str]) -> list[str]:
+    """``pip install`` the pinned requirements whose module cannot be imported; returns them.
+
+    Args:
+        requirements: import name -> pip requirement, e.g. ``{"mtcnn": "mtcnn==1.0.0"}``.
+
+    Raises:
+        RuntimeError: pip failed (its last lines are in the message).
+    """
+    missing = [pin for name, pin in requirements.items() if importlib.util.find_spec(name) is None]
+    if missing:
+        print(f"Installing what this runtime lacks: {', '.join(missing)}")
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", *missing],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if done.returncode:
+            tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-5:])
+            raise RuntimeError(f"pip could not install {', '.join(missing)}:\n{tail}")
+        importlib.invalidate_caches()
+    return missing
+
+
+def _threads_from_environment() -> int:
+    value = os.environ.get(THREADS_VARIABLE, "2")
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{THREADS_VARIABLE} must be an integer >= 1, got {value!r}") from None
+
+
+def _explain_nondeterministic_gpu_ops(tf) -> None:
+    """In IPython, turn 'no deterministic GPU kernel' errors into an explanation and a way on."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def handler(shell, etype, value, tb, tb_offset=None):
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        if not is_determinism_error(value):
+            return None
+        from tensorflow.python.framework import config as tf_config
+
+        tf_config.disable_op_determinism()
+        print(
+            "This operation has no deterministic GPU kernel, so op determinism is now off for "
+            "this session. Re-run the cell: results will vary slightly from run to run, within "
+            "the tolerances the training cells declare."
+        )
+        return None
+
+    shell.set_custom_exc((tf.errors.UnimplementedError, tf.errors.InvalidArgumentError), handler)
+
+
+def is_determinism_error(error: BaseException) -> bool:
+    """Whether ``error`` is TensorFlow refusing an op that has no deterministic implementation."""
+    return "determinis" in str(error).lower()
 
 
 def _fix_threads(tf, threads: int) -> None:
