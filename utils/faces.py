@@ -27,8 +27,12 @@ Importing this module does not import TensorFlow; the functions that need it imp
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+import gc
+import sys
+import traceback
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,13 +124,19 @@ class FaceDetector:
 
         self.min_confidence = float(min_confidence)
         self.min_face_size = min_face_size
-        self._mtcnn = MTCNN(device="CPU:0")
+        with _quiet_lz4_finalizers():
+            self._mtcnn = MTCNN(device="CPU:0")
 
     def detect(self, image: Any) -> list[Face]:
         """All faces in a photo (any format :func:`to_rgb` accepts), most confident first."""
         rgb = to_rgb(image)
         pixels = np.round(rgb * 255.0).astype(np.uint8)
-        found = self._mtcnn.detect_faces(pixels, min_face_size=self.min_face_size)
+        try:
+            found = self._mtcnn.detect_faces(pixels, min_face_size=self.min_face_size)
+        except ValueError as err:  # Keras < 3.15 refuses the empty batch of a stage with no
+            if "empty output" not in str(err):  # candidates (mtcnn expects TF's error there)
+                raise
+            found = []
         faces = []
         for item in found or []:
             confidence = float(item["confidence"])
@@ -136,6 +146,32 @@ class FaceDetector:
             points = {k: (int(v[0]), int(v[1])) for k, v in item["keypoints"].items()}
             faces.append(Face(box, round(confidence, 6), points))
         return sorted(faces, key=lambda face: (-face.confidence, face.box))
+
+
+@contextlib.contextmanager
+def _quiet_lz4_finalizers() -> Iterator[None]:
+    """Hide lz4's 'I/O operation on closed file' finaliser noise while MTCNN reads its weights.
+
+    With Python 3.13 (Colab's), joblib closes the weights file before lz4's frame reader is
+    finalised, and Python prints "Exception ignored ... I/O operation on closed file" to stderr:
+    harmless (the weights were read), but it looks like an error. Other errors still show.
+    """
+    previous = sys.unraisablehook
+
+    def hook(unraisable) -> None:
+        frames = traceback.extract_tb(unraisable.exc_traceback)
+        if isinstance(unraisable.exc_value, ValueError) and any(
+            "lz4" in frame.filename for frame in frames
+        ):
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+        gc.collect()  # finalise the readers now, while the hook is in place
+    finally:
+        sys.unraisablehook = previous
 
 
 def align_face(image: Any, face: Face, size: int = ALIGNED_SIZE) -> np.ndarray:

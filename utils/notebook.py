@@ -52,8 +52,7 @@ def setup_notebook(seed: int = 0, threads: int | None = None) -> None:
         threads = _threads_from_environment()
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be an int >= 1, got {threads!r}")
-    if on_colab():
-        install_missing(COLAB_EXTRAS)
+    installed = install_missing(COLAB_EXTRAS) if on_colab() else []
     if "tensorflow" not in sys.modules:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         with _muted_native_stderr():
@@ -74,9 +73,10 @@ def setup_notebook(seed: int = 0, threads: int | None = None) -> None:
         _explain_nondeterministic_gpu_ops(tf)
     else:
         device = f"CPU ({threads} threads)"
+    extra = f"; installed {', '.join(installed)}" if installed else ""
     print(
         f"TensorFlow {tf.__version__}, Keras {keras.__version__} on {device}; "
-        f"seed {seed}, deterministic ops"
+        f"seed {seed}, deterministic ops{extra}"
     )
 
 
@@ -96,7 +96,6 @@ def install_missing(requirements: dict[str, str]) -> list[str]:
     """
     missing = [pin for name, pin in requirements.items() if importlib.util.find_spec(name) is None]
     if missing:
-        print(f"Installing what this runtime lacks: {', '.join(missing)}")
         done = subprocess.run(
             [sys.executable, "-m", "pip", "install", "--quiet", *missing],
             capture_output=True,
