@@ -4,4 +4,5 @@ import sys
 
 from grading.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a worker process re-imports this module (multiprocessing)
+    sys.exit(main())

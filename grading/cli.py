@@ -8,6 +8,7 @@ bad input (the message names the argument and what was expected).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import warnings
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from grading import course
+from grading import course, sandbox
 from grading.course import DEFAULT_TIMEOUT, GradingError, Outcome
 
 
@@ -40,17 +41,29 @@ def describe(outcome: Outcome) -> str:
     if outcome.graded:
         result = f"{outcome.points:g}/{outcome.max_points:g} points ({outcome.seconds:.1f} s)"
     else:
-        result = "NOT GRADED"
-    lines = [f"{outcome.student} / {outcome.assignment}: {result}"]
+        result = f"NOT GRADED: {outcome.reason}"
+    lines = [f"{outcome.student} / {outcome.assignment or '(folder)'}: {result}"]
     lines += [f"    ! {flag}" for flag in outcome.flags]
     lines += [f"    - {lost}" for lost in outcome.lost]
     return "\n".join(lines)
 
 
-def progress(outcome: Outcome) -> None:
-    """Print one line per submission as soon as it is done (stderr, so stdout is the summary)."""
-    done = f"{outcome.points:g}/{outcome.max_points:g}" if outcome.graded else "not graded"
-    print(f"  {outcome.student} / {outcome.assignment}: {done}", file=sys.stderr, flush=True)
+def workers(text: str) -> int:
+    """argparse type of ``--workers``: a whole number, at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of workers >= 1, got {text!r}")
+    return int(text)
+
+
+def options(args: argparse.Namespace) -> dict:
+    """The grading options shared by autograde and grade-solutions."""
+    if args.unsafe:
+        print(f"warning: --unsafe: {sandbox.UNSAFE_RISK}", file=sys.stderr)
+    return {
+        "workers": args.workers,
+        "scheduler": args.scheduler,
+        "unsafe": args.unsafe,
+    }
 
 
 def run_release(args: argparse.Namespace) -> int:
@@ -68,11 +81,14 @@ def run_release(args: argparse.Namespace) -> int:
 
 def run_autograde(args: argparse.Namespace) -> int:
     """``autograde``: grade a folder of submissions into the output folder, print the summary."""
+    where = args.scheduler or f"{args.workers} worker(s) here"
     print(
-        f"autograding {shown(args.submissions)} (timeout {args.timeout} s per cell)",
+        f"autograding {shown(args.submissions)} (timeout {args.timeout} s per cell, {where})",
         file=sys.stderr,
     )
-    outcomes = course.autograde(args.submissions, args.out, args.timeout, progress)
+    outcomes = course.autograde(
+        args.submissions, args.out, args.timeout, regrade=args.regrade, **options(args)
+    )
     summary = "\n".join(describe(outcome) for outcome in outcomes)
     (args.out / "summary.txt").write_text(summary + "\n")
     out = shown(args.out)
@@ -89,7 +105,7 @@ def run_grade_solutions(args: argparse.Namespace) -> int:
     """``grade-solutions``: the instructor's notebooks must get full marks, with nothing flagged."""
     assignments = course.resolve_notebooks(args.notebooks)
     start = time.perf_counter()
-    outcomes = course.grade_solutions(assignments, args.timeout, progress)
+    outcomes = course.grade_solutions(assignments, args.timeout, **options(args))
     print("\n".join(describe(outcome) for outcome in outcomes))
     failed = [
         outcome.assignment
@@ -128,6 +144,11 @@ def parser() -> argparse.ArgumentParser:
     )
     release.set_defaults(run=run_release)
 
+    solutions = commands.add_parser("grade-solutions", help="the solutions must get full marks")
+    solutions.add_argument("notebooks", **notebooks)
+    solutions.add_argument("--timeout", **timeout)
+    solutions.set_defaults(run=run_grade_solutions)
+
     autograde = commands.add_parser("autograde", help="grade submissions, write CSVs and feedback")
     autograde.add_argument(
         "--submissions",
@@ -139,12 +160,30 @@ def parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=Path("grades"), help="grading folder (default: grades)"
     )
     autograde.add_argument("--timeout", **timeout)
+    for command in (autograde, solutions):
+        command.add_argument(
+            "--workers",
+            type=workers,
+            default=os.cpu_count() or 1,
+            help="submissions graded at once on this machine (default: the number of cores)",
+        )
+        command.add_argument(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="grade on an existing Dask cluster (tcp://host:8786) instead of this machine",
+        )
+        command.add_argument(
+            "--unsafe",
+            action="store_true",
+            help="grade without a sandbox when none is available (student code runs as you)",
+        )
+    autograde.add_argument(
+        "--regrade",
+        action="store_true",
+        help="grade again submissions whose stored result is current (default: keep it)",
+    )
     autograde.set_defaults(run=run_autograde)
 
-    solutions = commands.add_parser("grade-solutions", help="the solutions must get full marks")
-    solutions.add_argument("notebooks", **notebooks)
-    solutions.add_argument("--timeout", **timeout)
-    solutions.set_defaults(run=run_grade_solutions)
     return main_parser
 
 

@@ -18,22 +18,19 @@ nbgrader executes a notebook in ``autograded/<student>/<assignment>/``: it never
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-from nbformat import NotebookNode
 from nbgrader.apps import NbGraderAPI
-from nbgrader.plugins import CsvExportPlugin
-from nbgrader.utils import compute_checksum
 from traitlets.config import Config
+
+from grading import autograde as autograding
+from grading import sandbox
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
@@ -58,10 +55,11 @@ class Outcome:
     seconds: float = 0.0  # autograding time
     flags: list[str] = field(default_factory=list)  # integrity and robustness problems
     lost: list[str] = field(default_factory=list)  # "<grade_id> <points>/<max>: <error>"
+    reason: str = ""  # why it was not graded
 
     @property
     def graded(self) -> bool:
-        """Whether nbgrader graded the submission (its scores are in the gradebook)."""
+        """Whether the submission was graded (its scores are in the gradebook)."""
         return self.points is not None
 
 
@@ -105,10 +103,9 @@ def make_course(root: Path, assignments: Sequence[str]) -> None:
         )
     root.mkdir(parents=True, exist_ok=True)
     gitignore.write_text(f"{MARKER}\n*\n")
-    link = root / "utils"
+    link = root / "utils"  # made by earlier versions of this grader
     if link.is_symlink():
         link.unlink()
-    link.symlink_to(REPO / "utils", target_is_directory=True)
     for assignment in assignments:
         folder = root / "source" / assignment
         folder.mkdir(parents=True, exist_ok=True)
@@ -172,183 +169,33 @@ def release(assignments: Sequence[str], dest: Path) -> list[Path]:
     return [dest / assignment / f"{assignment}.ipynb" for assignment in assignments]
 
 
-def find_submissions(folder: Path) -> list[tuple[str, str]]:
-    """The (student, assignment) pairs of ``folder/<student>/<assignment>/`` (dot-names skipped)."""
-    expected = "expected nbgrader's layout <student>/<assignment>/<assignment>.ipynb"
-    if not folder.is_dir():
-        raise GradingError(
-            f"submissions (--submissions/SUBMISSIONS=): {str(folder)!r} is not a folder; {expected}"
-        )
-    pairs = [
-        (student.name, assignment.name)
-        for student in sorted(folder.iterdir())
-        if student.is_dir() and not student.name.startswith(".")
-        for assignment in sorted(student.iterdir())
-        if assignment.is_dir() and not assignment.name.startswith(".")
-    ]
-    if not pairs:
-        raise GradingError(
-            f"submissions (--submissions/SUBMISSIONS=): nothing in {str(folder)!r}; {expected}"
-        )
-    return pairs
-
-
-def stage(source: Path, dest: Path, outcome: Outcome) -> bool:
-    """Copy a submission's notebook (and nbgrader's ``timestamp.txt``) to ``dest``.
-
-    Nothing else is copied: a file a student adds, say ``utils/__init__.py`` (the setup cell would
-    import it instead of the course's), is reported and ignored. A missing or unreadable notebook
-    is reported and the submission skipped (False); ``dest`` is then left as it was.
-    """
-    name = f"{outcome.assignment}.ipynb"
-    if not (source / name).is_file():
-        found = ", ".join(sorted(path.name for path in source.glob("*.ipynb"))) or "none"
-        outcome.flags.append(f"no {name} in the submission (notebooks: {found}); skipped")
-        return False
-    try:
-        nbformat.read(source / name, as_version=4)
-    except Exception as error:  # nbformat raises many types on a malformed file
-        reason = str(error).splitlines()[0][:100] if str(error) else type(error).__name__
-        outcome.flags.append(f"{name} is not a valid notebook ({reason}); skipped")
-        return False
-    keep = [name, "timestamp.txt"]
-    extra = sorted(
-        str(path.relative_to(source))
-        for path in source.rglob("*")
-        if path.is_file()
-        and str(path.relative_to(source)) not in keep
-        and not any(part.startswith(".") for part in path.relative_to(source).parts)
+def outcome(result: dict) -> Outcome:
+    """The summary of one stored result (:mod:`grading.autograde`)."""
+    graded = result["status"] == "graded"
+    tests = result.get("tests", [])
+    found = Outcome(
+        result["student"],
+        result["assignment"],
+        points=sum(t["points"] for t in tests) if graded else None,
+        max_points=sum(t["max_points"] for t in tests) if graded else None,
+        seconds=result.get("seconds", 0.0),
+        flags=list(result.get("flags", [])),
+        lost=[
+            f"{t['grade_id']} {t['points']:g}/{t['max_points']:g}: {t['error'] or 'failed'}"
+            for t in tests
+            if t["points"] < t["max_points"]
+        ],
+        reason=result.get("reason", ""),
     )
-    if extra:
-        outcome.flags.append(f"extra files ignored: {', '.join(extra)}")
-    shutil.rmtree(dest, ignore_errors=True)
-    dest.mkdir(parents=True)
-    for filename in keep:
-        if (source / filename).is_file():
-            shutil.copyfile(source / filename, dest / filename)
-    return True
+    return found
 
 
-def grade_id(cell: NotebookNode) -> str | None:
-    """The nbgrader ``grade_id`` of a cell, if it has one."""
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def check_locked_cells(api: NbGraderAPI, root: Path, outcome: Outcome) -> None:
-    """Flag locked cells the student deleted or edited.
-
-    A cell is intact when nbgrader's checksum of it matches the instructor's version, the released
-    one (hidden tests removed), or the checksum the release wrote in its metadata (the version the
-    student got, if a test was changed after release). Whatever the flag, nbgrader grades with the
-    instructor's locked cells: it overwrites edited ones and re-inserts deleted test cells.
-    """
-    assignment = outcome.assignment
-    filename = f"{assignment}.ipynb"
-    submitted = nbformat.read(root / "submitted" / outcome.student / assignment / filename, 4)
-    released = nbformat.read(root / "release" / assignment / filename, 4)
-    with api.gradebook as gradebook:
-        notebook = gradebook.find_notebook(assignment, assignment)
-        originals = {cell.name: cell.checksum for cell in notebook.source_cells if cell.locked}
-        tests = {cell.name for cell in notebook.grade_cells}
-    released_sums = {
-        grade_id(cell): cell.metadata.nbgrader.get("checksum")
-        for cell in released.cells
-        if "nbgrader" in cell.metadata
-    }
-    cells = {grade_id(cell): cell for cell in submitted.cells}
-    for name, checksum in originals.items():
-        cell = cells.get(name)
-        if cell is None:
-            put_back = " (nbgrader re-inserted the original)" if name in tests else ""
-            outcome.flags.append(f"locked cell {name} was deleted{put_back}")
-            continue
-        try:
-            found = compute_checksum(cell)
-        except (KeyError, TypeError, ValueError):  # its nbgrader metadata was mangled
-            found = None
-        intact = {checksum, released_sums.get(name), cell.metadata.nbgrader.get("checksum")}
-        if found is None or found not in intact:
-            outcome.flags.append(f"locked cell {name} was edited (nbgrader graded the original)")
-
-
-def cell_errors(notebook: NotebookNode, timeout: int) -> dict[str, str]:
-    """The first error of each cell of an executed notebook, by grade_id or ``In [<count>]``."""
-    errors = {}
-    for cell in notebook.cells:
-        found = [out for out in cell.get("outputs", []) if out.output_type == "error"]
-        name = grade_id(cell) or f"In [{cell.get('execution_count')}]"
-        if any(out.ename == "CellTimeoutError" for out in found):
-            errors[name] = f"interrupted after the {timeout} s timeout"
-        elif found:
-            message = found[0].evalue.splitlines()[0] if found[0].evalue else ""
-            errors[name] = f"{found[0].ename}: {message}"[:120]
-    return errors
-
-
-def grade(api: NbGraderAPI, root: Path, outcome: Outcome, timeout: int) -> None:
-    """Autograde one staged submission, write its feedback and log, and fill in ``outcome``."""
-    student, assignment = outcome.student, outcome.assignment
-    log = root / "logs" / assignment / f"{student}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    result = api.autograde(assignment, student)  # forced: a re-run re-grades, never duplicates
-    outcome.seconds = time.perf_counter() - start
-    log.write_text(result.get("log", "") + result.get("error", ""))
-    if not result["success"]:
-        outcome.flags.append(f"nbgrader could not grade it; see {log}")
-        return
-    feedback = api.generate_feedback(assignment, student)
-    if not feedback["success"]:
-        with log.open("a") as file:
-            file.write(feedback.get("log", "") + feedback.get("error", ""))
-        outcome.flags.append(f"nbgrader could not write the feedback; see {log}")
-    executed = nbformat.read(root / "autograded" / student / assignment / f"{assignment}.ipynb", 4)
-    errors = cell_errors(executed, timeout)
-    outcome.flags += [
-        f"cell {name} ran into the {timeout} s timeout and was interrupted"
-        for name, error in errors.items()
-        if error.startswith("interrupted")
-    ]
-    order = {grade_id(cell): index for index, cell in enumerate(executed.cells)}
-    with api.gradebook as gradebook:
-        submission = gradebook.find_submission_notebook(assignment, assignment, student)
-        outcome.points, outcome.max_points = submission.score, submission.max_score
-        grades = sorted(submission.grades, key=lambda grade: order.get(grade.name, len(order)))
-        outcome.lost = [
-            f"{grade.name} {grade.score:g}/{grade.max_score:g}: "
-            + errors.get(grade.name, "no error, but output on stderr")
-            for grade in grades
-            if grade.score < grade.max_score
-        ]
-
-
-def write_scores(api: NbGraderAPI, root: Path) -> None:
-    """Export the whole gradebook: ``scores.csv`` and nbgrader's ``grades.csv``.
-
-    ``scores.csv`` has one row per student, assignment, notebook and test cell (``grade_id``, in
-    notebook order) with its points and max points; ``grades.csv`` (nbgrader's CSV export) one row
-    per student and assignment with the totals (0 for an assignment not handed in).
-    """
-    rows = []
-    with api.gradebook as gradebook:
-        for assignment in gradebook.assignments:
-            for submission in assignment.submissions:
-                for notebook in submission.notebooks:
-                    path = root / "source" / assignment.name / f"{notebook.name}.ipynb"
-                    cells = nbformat.read(path, 4).cells if path.is_file() else []
-                    order = {grade_id(cell): index for index, cell in enumerate(cells)}
-                    rows += [
-                        (submission.student.id, assignment.name, notebook.name)
-                        + (order.get(grade.name, len(order)), grade.name)
-                        + (grade.score, grade.max_score)
-                        for grade in notebook.grades
-                    ]
-        CsvExportPlugin(to=str(root / "grades.csv")).export(gradebook)
-    with (root / "scores.csv").open("w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(["student", "assignment", "notebook", "grade_id", "points", "max_points"])
-        for student, assignment, notebook, _, name, points, max_points in sorted(rows):
-            writer.writerow([student, assignment, notebook, name, f"{points:g}", f"{max_points:g}"])
+def prepare_course(root: Path, assignments: Sequence[str]) -> None:
+    """The grading folder's nbgrader part: instructor copies and gradebook records (forced)."""
+    make_course(root, assignments)
+    api = nbgrader_api(root)
+    for assignment in assignments:
+        generate(api, assignment)
 
 
 def autograde(
@@ -356,49 +203,57 @@ def autograde(
     root: Path,
     timeout: int = DEFAULT_TIMEOUT,
     on_graded: Callable[[Outcome], None] | None = None,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    unsafe: bool = False,
+    regrade: bool = False,
 ) -> list[Outcome]:
-    """Grade ``submissions/<student>/<assignment>/<assignment>.ipynb`` in course folder ``root``.
+    """Grade ``submissions/<student>/<assignment>/<assignment>.ipynb`` into the folder ``root``.
 
-    The submissions are only read: each notebook is copied into ``root/submitted/`` (replacing
-    that student's previous copy), checked for tampered locked cells, autograded by nbgrader with
-    the hidden tests restored from the instructor's version and a per-cell ``timeout``, and given
-    an HTML feedback in ``root/feedback/``. The gradebook (``root/gradebook.db``) accumulates:
-    grades of earlier runs stay, a re-graded submission replaces its own. Then ``scores.csv`` and
-    ``grades.csv`` are written from the whole gradebook. ``on_graded`` is called after each
-    submission (progress); the outcomes are returned in submission order.
+    The submissions are only read. Each runs in the sandbox (:mod:`grading.sandbox`; without
+    one this raises :class:`GradingError` unless ``unsafe``), its tests are judged as
+    :mod:`grading.runner` explains, ``workers`` at a time (or on the Dask cluster at
+    ``scheduler``), and the books are kept as :mod:`grading.autograde` explains. ``on_graded``
+    is called after each submission; the outcomes of this run are returned.
     """
-    pairs = find_submissions(submissions)
-    if submissions.resolve() == (root / "submitted").resolve():
-        raise GradingError("submissions (--submissions/SUBMISSIONS=) must not be the output's copy")
-    known = notebook_ids()
-    assignments = sorted({assignment for _, assignment in pairs if assignment in known})
-    make_course(root, assignments)
-    api = nbgrader_api(root, timeout)
-    for assignment in assignments:
-        generate(api, assignment)
-    outcomes = []
-    for student, assignment in pairs:
-        outcome = Outcome(student, assignment)
-        if assignment not in known:
-            outcome.flags.append(
-                f"unknown assignment folder {assignment!r}, expected one of: {', '.join(known)}"
-            )
-        elif stage(
-            submissions / student / assignment, root / "submitted" / student / assignment, outcome
-        ):
-            check_locked_cells(api, root, outcome)
-            grade(api, root, outcome, timeout)
-        outcomes.append(outcome)
-        if on_graded is not None:
-            on_graded(outcome)
-    write_scores(api, root)
-    return outcomes
+    if not submissions.is_dir():
+        raise GradingError(
+            f"submissions (--submissions/SUBMISSIONS=): {str(submissions)!r} is not a folder; "
+            "expected nbgrader's layout <student>/<assignment>/<assignment>.ipynb"
+        )
+    if not any(submissions.iterdir()):
+        raise GradingError(
+            f"submissions (--submissions/SUBMISSIONS=): nothing in {str(submissions)!r}; "
+            "expected nbgrader's layout <student>/<assignment>/<assignment>.ipynb"
+        )
+    if root.resolve() == submissions.resolve() or submissions.resolve() in root.resolve().parents:
+        raise GradingError("the output folder (--out/GRADES=) must not be inside the submissions")
+    if scheduler is None and not unsafe and sandbox.available() is not None:
+        raise GradingError(
+            f"no sandbox: {sandbox.available()}. Install bubblewrap, or pass --unsafe to grade "
+            f"anyway: {sandbox.UNSAFE_RISK}."
+        )
+    make_course(root, [])
+    results = autograding.autograde(
+        submissions,
+        root,
+        timeout,
+        workers=workers,
+        scheduler=scheduler,
+        unsafe=unsafe,
+        regrade=regrade,
+        report=None if on_graded is None else lambda result: on_graded(outcome(result)),
+        prepare=prepare_course,
+    )
+    return [outcome(result) for result in results]
 
 
 def grade_solutions(
     assignments: Sequence[str],
     timeout: int = DEFAULT_TIMEOUT,
     on_graded: Callable[[Outcome], None] | None = None,
+    **options: object,
 ) -> list[Outcome]:
     """Autograde the instructor's notebooks themselves (student ``instructor``) in a throwaway
     course directory: the release-day check that every solution gets full marks."""
@@ -408,4 +263,4 @@ def grade_solutions(
             folder = submissions / "instructor" / assignment
             folder.mkdir(parents=True)
             shutil.copyfile(NOTEBOOKS / f"{assignment}.ipynb", folder / f"{assignment}.ipynb")
-        return autograde(submissions, Path(tmp) / "course", timeout, on_graded)
+        return autograde(submissions, Path(tmp) / "course", timeout, on_graded, **options)

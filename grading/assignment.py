@@ -1,0 +1,152 @@
+"""What the grader knows of an assignment, from the instructor's notebook (never a student's).
+
+- the test cells (``grade_id``, points, source with hidden tests, public source for feedback);
+- the functions the solution cells define (the names a test may call in the student's kernel);
+- the imports of the setup cell (the namespace trusted tests run in, in the grader);
+- which tests are judged in the grader (:data:`TRUSTED`) and which still run inside the kernel.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = REPO / "notebooks"
+HIDDEN = re.compile(r"\n*### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS\n?", re.S)
+
+# Test cells judged in the grader: the test code runs in the grader's process, the student's
+# functions run in the sandbox on the test's inputs and only plain data comes back
+# (grading.wire). Every other test cell still runs inside the student's kernel. A test belongs
+# here when it calls only the notebook's graded functions with plain data and gets plain data back
+# (no Keras model, no notebook variable): tests/test_grading_trust.py checks that condition, and
+# the instructor's solutions get full marks this way (make grade-solutions).
+TRUSTED: dict[str, frozenset[str]] = {
+    "01_edge_detection": frozenset({"conv2d_test", "gradient_magnitude_test", "fit_kernel_test"}),
+    "02_padding_and_strides": frozenset(
+        {
+            "zero_pad_test",
+            "conv_single_step_test",
+            "conv_forward_test",
+            "pool_forward_test",
+            "conv_backward_test",
+            "create_mask_from_window_test",
+            "distribute_value_test",
+            "pool_backward_test",
+        }
+    ),
+}
+
+
+def grade_id(cell: NotebookNode) -> str | None:
+    """The nbgrader ``grade_id`` of a cell, if it has a well-formed one."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    name = meta.get("grade_id") if isinstance(meta, dict) else None
+    return name if isinstance(name, str) else None
+
+
+@dataclass
+class Test:
+    """One graded test cell of the instructor's notebook."""
+
+    name: str
+    points: float
+    source: str  # with the hidden tests
+    public: str  # as released: hidden tests removed
+    index: int  # position among the instructor notebook's cells
+    trusted: bool
+
+
+@dataclass
+class Assignment:
+    """The instructor's notebook of one assignment, as the grader uses it."""
+
+    name: str
+    cells: list[NotebookNode]
+    tests: dict[str, Test]
+    locked: dict[str, str]  # grade_id -> source of every locked cell (tests included)
+    functions: frozenset[str]  # functions defined by the solution cells
+    imports: str  # the setup cell's import statements
+    ids: frozenset[str] = field(default_factory=frozenset)  # every grade_id
+
+    @property
+    def max_points(self) -> float:
+        return sum(test.points for test in self.tests.values())
+
+
+def free_names(source: str) -> set[str]:
+    """Names a cell reads without assigning them (builtins excluded)."""
+    tree = ast.parse(source)
+    stored, loaded = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (stored if isinstance(node.ctx, ast.Store) else loaded).add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+            stored.add(node.name)
+        elif isinstance(node, ast.arg):
+            stored.add(node.arg)
+    return loaded - stored - set(dir(builtins))
+
+
+def imported_names(source: str) -> set[str]:
+    """Names bound by the import statements of ``source``."""
+    names = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    return names
+
+
+@cache
+def load(name: str) -> Assignment:
+    """The assignment ``name`` (a notebook stem), read from ``notebooks/``."""
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    setup = ast.parse(code[0].source)
+    imports = "\n".join(
+        ast.unparse(node) for node in setup.body if isinstance(node, ast.Import | ast.ImportFrom)
+    )
+    tests, locked, functions = {}, {}, set()
+    for index, cell in enumerate(nb.cells):
+        meta = cell.metadata.get("nbgrader", {})
+        gid = grade_id(cell)
+        if gid is None:
+            continue
+        if meta.get("locked") or meta.get("grade"):
+            locked[gid] = cell.source
+        if meta.get("solution") and cell.cell_type == "code":
+            functions |= {
+                node.name
+                for node in ast.parse(cell.source).body
+                if isinstance(node, ast.FunctionDef | ast.ClassDef)
+            }
+        if meta.get("grade") and cell.cell_type == "code":
+            tests[gid] = Test(
+                gid,
+                float(meta.get("points", 0)),
+                cell.source,
+                HIDDEN.sub("\n", cell.source).rstrip() + "\n",
+                index,
+                gid in TRUSTED.get(name, ()),
+            )
+    return Assignment(
+        name,
+        nb.cells,
+        tests,
+        locked,
+        frozenset(functions),
+        imports,
+        frozenset(grade_id(cell) for cell in nb.cells if grade_id(cell)),
+    )
+
+
+def known() -> list[str]:
+    """Every assignment: the stems of ``notebooks/NN_topic.ipynb``, in order."""
+    return [path.stem for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))]

@@ -1,0 +1,210 @@
+"""Plain data across the sandbox's wall: JSON plus uncompressed ``.npz`` arrays, never pickle.
+
+A value is encoded as a JSON tree of tagged nodes; arrays (NumPy arrays, NumPy scalars and
+TensorFlow tensors, as their NumPy values) go to an ``.npz`` file, written uncompressed and read
+with ``allow_pickle=False``. Supported: None, bool, int, float, complex, str, tuple, list, dict,
+NumPy arrays of booleans and numbers, NumPy scalars, ``tf.Tensor`` and ``tf.Variable``. Anything
+else (a function, a Keras model, an object array) is encoded as ``{"t": "unsupported"}`` and
+cannot be decoded: it is not plain data.
+
+This module runs on both sides: in the grader, and — its source sent as code — inside a student's
+kernel (see :data:`KERNEL_HELPER`), so it imports nothing outside the standard library and NumPy
+at module level. On the grader's side every file is untrusted input: :func:`load` checks sizes,
+depth, tags, dtypes and the zip's entries before anything is built.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MAX_JSON_BYTES = 8 * 2**20
+MAX_ARRAY_BYTES = 256 * 2**20  # all arrays of one file together
+MAX_DEPTH = 32
+ARRAY_KINDS = "biufc"  # bool, int, uint, float, complex: never objects, strings or records
+
+
+class WireError(Exception):
+    """A value that cannot cross (not plain data), or a malformed file."""
+
+
+def _tensorflow() -> Any:
+    """TensorFlow if this process imported it already (never imported here just for decoding)."""
+    return sys.modules.get("tensorflow")
+
+
+def encode(value: Any, arrays: dict[str, np.ndarray], depth: int = 0) -> Any:
+    """The JSON node of ``value``; its arrays are added to ``arrays``."""
+    if depth > MAX_DEPTH:
+        return {"t": "unsupported", "type": "too deeply nested"}
+    if isinstance(value, np.ndarray | np.generic):
+        if value.dtype.kind not in ARRAY_KINDS:
+            return {"t": "unsupported", "type": f"array of dtype {value.dtype}"}
+        key = f"a{len(arrays)}"
+        arrays[key] = np.asarray(value)
+        return {"t": "array" if isinstance(value, np.ndarray) else "scalar", "k": key}
+    if value is None:
+        return {"t": "NoneType"}
+    if isinstance(value, bool):
+        return {"t": "bool", "v": value}
+    if isinstance(value, str):
+        return {"t": "str", "v": str(value)}
+    if isinstance(value, int):
+        return {"t": "int", "v": str(value)}
+    if isinstance(value, float):
+        return {"t": "float", "v": repr(value)}
+    if isinstance(value, complex):
+        return {"t": "complex", "v": [repr(value.real), repr(value.imag)]}
+    if isinstance(value, tuple | list):
+        items = [encode(item, arrays, depth + 1) for item in value]
+        return {"t": "tuple" if isinstance(value, tuple) else "list", "v": items}
+    if isinstance(value, dict):
+        pairs = [
+            [encode(k, arrays, depth + 1), encode(v, arrays, depth + 1)] for k, v in value.items()
+        ]
+        return {"t": "dict", "v": pairs}
+    tf = _tensorflow()
+    if tf is not None and isinstance(value, tf.Tensor | tf.Variable):
+        key = f"a{len(arrays)}"
+        arrays[key] = np.asarray(value.numpy())
+        kind = "variable" if isinstance(value, tf.Variable) else "tensor"
+        return {"t": kind, "k": key, "dtype": value.dtype.name}
+    return {"t": "unsupported", "type": type(value).__name__}
+
+
+def decode(node: Any, arrays: dict[str, np.ndarray], depth: int = 0) -> Any:
+    """The value of a JSON node (:func:`encode`'s inverse); raises :class:`WireError`."""
+    if depth > MAX_DEPTH or not isinstance(node, dict) or not isinstance(node.get("t"), str):
+        raise WireError("malformed value")
+    tag, raw = node["t"], node.get("v")
+    try:
+        if tag == "NoneType":
+            return None
+        if tag == "bool" and isinstance(raw, bool):
+            return raw
+        if tag == "str" and isinstance(raw, str):
+            return raw
+        if tag == "int" and isinstance(raw, str) and len(raw) < 5000:
+            return int(raw)
+        if tag == "float" and isinstance(raw, str) and len(raw) < 40:
+            return float(raw)
+        if tag == "complex" and isinstance(raw, list) and len(raw) == 2:
+            return complex(float(raw[0][:40]), float(raw[1][:40]))
+        if tag in ("tuple", "list") and isinstance(raw, list):
+            items = [decode(item, arrays, depth + 1) for item in raw]
+            return tuple(items) if tag == "tuple" else items
+        if tag == "dict" and isinstance(raw, list):
+            return {decode(k, arrays, depth + 1): decode(v, arrays, depth + 1) for k, v in raw}
+        if tag in ("array", "scalar", "tensor", "variable") and node.get("k") in arrays:
+            array = arrays[node["k"]]
+            if tag == "array":
+                return array
+            if tag == "scalar":
+                return array[()]
+            tf = _tensorflow()
+            if tf is None:
+                return array
+            return tf.Variable(array) if tag == "variable" else tf.constant(array)
+    except (TypeError, ValueError) as error:
+        raise WireError(f"malformed {tag}: {error}") from None
+    if tag == "unsupported":
+        raise WireError(f"a {str(node.get('type'))[:80]} object, which is not plain data")
+    raise WireError(f"malformed {tag[:40]}")
+
+
+def unsupported(node: Any) -> str | None:
+    """The type of the first value of an encoded tree that is not plain data, if any."""
+    if isinstance(node, dict):
+        if node.get("t") == "unsupported":
+            return str(node.get("type"))
+        children = node.get("v") if isinstance(node.get("v"), list) else []
+        for child in children:
+            found = unsupported(child)
+            if found:
+                return found
+    if isinstance(node, list):
+        for child in node:
+            found = unsupported(child)
+            if found:
+                return found
+    return None
+
+
+def save(value: Any, path: Path, strict: bool = False) -> None:
+    """Write ``value`` to ``path.json`` and its arrays to ``path.npz`` (atomically: json last).
+
+    ``strict``: raise :class:`WireError` instead of writing a value that is not plain data.
+    """
+    arrays: dict[str, np.ndarray] = {}
+    node = encode(value, arrays)
+    if strict and unsupported(node):
+        raise WireError(f"a {unsupported(node)} object is not plain data")
+    np.savez(path.with_suffix(".npz"), **arrays)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(node))
+    tmp.replace(path.with_suffix(".json"))
+
+
+def _load_arrays(path: Path) -> dict[str, np.ndarray]:
+    if not path.is_file() or path.is_symlink():
+        raise WireError("no array file")
+    if path.stat().st_size > MAX_ARRAY_BYTES:
+        raise WireError(f"arrays larger than {MAX_ARRAY_BYTES // 2**20} MB")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if info.compress_type != zipfile.ZIP_STORED or info.file_size > MAX_ARRAY_BYTES:
+                    raise WireError("compressed or oversized array entry")
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+        raise WireError(f"unreadable arrays: {str(error)[:100]}") from None
+    for array in arrays.values():
+        if array.dtype.kind not in ARRAY_KINDS:
+            raise WireError(f"array of dtype {array.dtype}")
+    return arrays
+
+
+def load(path: Path) -> Any:
+    """Read what :func:`save` wrote, treating the files as hostile input."""
+    json_path = path.with_suffix(".json")
+    if not json_path.is_file() or json_path.is_symlink():
+        raise WireError("no result file")
+    if json_path.stat().st_size > MAX_JSON_BYTES:
+        raise WireError(f"result larger than {MAX_JSON_BYTES // 2**20} MB")
+    try:
+        node = json.loads(json_path.read_text())
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise WireError("result is not JSON") from None
+    return decode(node, _load_arrays(path.with_suffix(".npz")))
+
+
+# Runs inside the student's kernel (after this module's source, exec'd as module
+# ``_grading_wire``): calls a function of the notebook's namespace on decoded arguments and writes
+# the result, the arguments as they are after the call (in-place changes) and any exception.
+KERNEL_HELPER = """
+def _grading_call(name, path, out):
+    import traceback
+    from pathlib import Path
+    wire = __import__("sys").modules["_grading_wire"]
+    try:
+        args, kwargs = wire.load(Path(path))
+        function = get_ipython().user_ns[name]
+    except Exception as error:
+        failure = ["GradingSetupError", f"{type(error).__name__}: {error}", ""]
+        wire.save({"error": failure}, Path(out))
+        return
+    try:
+        value = function(*args, **kwargs)
+    except BaseException as error:
+        text = "".join(traceback.format_exception(error)[-6:])
+        wire.save({"error": [type(error).__name__, str(error), text]}, Path(out))
+        return
+    after = [a if isinstance(a, wire.np.ndarray) else None for a in args]
+    wire.save({"value": value, "args": after}, Path(out))
+"""
