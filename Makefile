@@ -25,12 +25,12 @@ test: install  ## every test: utils unit tests, lint, nbval over every notebook
 	COURSE_OFFLINE=1 $(BIN)/python -m pytest
 
 # The lanes where the course is used (.ci/run runs them after `make test`):
-# - other float rounding on this machine (oneDNN's kernels off, AVX2 at most): training outputs must
-#   stay within the tolerances their cells declare, exact outputs exact;
+# - other float rounding on this machine (3 TensorFlow threads instead of 2): training outputs must
+#   stay within the tolerances their cells declare, exact outputs exact (docs/TESTING.md);
 # - Colab: every notebook opened alone, as from its badge, in a Python 3.13 venv with Colab's
 #   versions (tests/colab/requirements.txt); clones the committed HEAD of this checkout.
 test-perturbed: install  ## the notebooks again with other float rounding
-	TF_ENABLE_ONEDNN_OPTS=0 ONEDNN_MAX_CPU_ISA=AVX2 COURSE_OFFLINE=1 $(BIN)/python -m pytest notebooks
+	COURSE_TF_THREADS=3 COURSE_OFFLINE=1 $(BIN)/python -m pytest notebooks
 
 test-colab: install  ## every notebook as opened from its Colab badge, under Colab's versions
 	$(BIN)/python tests/colab/lane.py

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from utils import notebook
 from utils.notebook import setup_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +66,11 @@ print(json.dumps({{"first": first, "second": second, "numpy": np.random.rand(2).
 
 
 def start(script: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "KERAS_BACKEND"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TF_", "KERAS_BACKEND", "COURSE_TF_THREADS", "COLAB_"))
+    }
     env["PYTHONPATH"] = str(ROOT)
     env["CUDA_VISIBLE_DEVICES"] = ""  # the CPU line is what the course prints
     return subprocess.Popen(
@@ -176,3 +181,71 @@ def test_bad_arguments_are_value_errors_naming_the_argument(kwargs, word, capsys
     with pytest.raises(ValueError, match=word):
         setup_notebook(**kwargs)
     assert capsys.readouterr().out == ""  # nothing was set up
+
+
+@pytest.mark.parametrize("value", ["three", "0", "-1"])
+def test_a_bad_thread_count_in_the_environment_names_the_variable(monkeypatch, capsys, value):
+    monkeypatch.setenv("COURSE_TF_THREADS", value)
+    with pytest.raises(ValueError, match="COURSE_TF_THREADS|threads"):
+        setup_notebook()
+    assert capsys.readouterr().out == ""
+
+
+def test_colab_is_recognised_by_its_runtime_variable(monkeypatch):
+    monkeypatch.delenv("COLAB_RELEASE_TAG", raising=False)
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    assert not notebook.on_colab()
+    monkeypatch.setenv("COLAB_RELEASE_TAG", "release-colab_20260819")
+    assert notebook.on_colab()
+
+
+def test_install_missing_installs_only_what_cannot_be_imported(monkeypatch, tmp_path):
+    assert notebook.install_missing({"json": "no-such-course-package==0.0.1"}) == []
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # no index, an empty wheelhouse: pip must fail
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path))
+    with pytest.raises(RuntimeError, match="pip could not install no-such-course-package==0.0.1"):
+        notebook.install_missing({"no_such_course_module": "no-such-course-package==0.0.1"})
+
+
+def test_the_colab_extras_are_pinned_as_in_requirements_txt():
+    pinned = set((ROOT / "requirements.txt").read_text().split())
+    for requirement in notebook.COLAB_EXTRAS.values():
+        assert requirement in pinned, f"{requirement} is not the version requirements.txt pins"
+
+
+class FakeShell:
+    """The part of IPython's shell that setup_notebook uses on a GPU."""
+
+    def __init__(self):
+        self.handler, self.shown = None, []
+
+    def set_custom_exc(self, types, handler):
+        self.types, self.handler = types, handler
+
+    def showtraceback(self, exc_tuple=None, tb_offset=None):
+        self.shown.append(exc_tuple[1])
+
+
+def test_a_missing_deterministic_gpu_kernel_is_explained_and_determinism_switched_off(
+    monkeypatch, capsys
+):
+    import IPython
+    import tensorflow as tf
+    from tensorflow.python.framework import config as tf_config
+
+    shell, calls = FakeShell(), []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    monkeypatch.setattr(tf_config, "disable_op_determinism", lambda: calls.append("off"))
+    notebook._explain_nondeterministic_gpu_ops(tf)
+    assert tf.errors.UnimplementedError in shell.types
+
+    other = tf.errors.InvalidArgumentError(None, None, "Incompatible shapes: [2] vs. [3]")
+    shell.handler(shell, type(other), other, None)
+    assert calls == [] and capsys.readouterr().out == ""  # other errors: only the traceback
+
+    refused = tf.errors.UnimplementedError(
+        None, None, "A deterministic GPU implementation of ScatterNd is not currently available."
+    )
+    shell.handler(shell, type(refused), refused, None)
+    assert calls == ["off"] and shell.shown == [other, refused]
+    assert "Re-run the cell" in capsys.readouterr().out
