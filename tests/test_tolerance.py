@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from tests.tolerance import Tolerance, ToleranceError, compare_text, declared, split_numbers
@@ -144,3 +145,66 @@ def test_nbval_compares_a_declaring_cell_within_its_tolerance(
     result.assert_outcomes(**{outcome: 1})
     if outcome == "failed" and declaration:
         assert "declared tolerance" in result.stdout.str() or "differs" in result.stdout.str()
+
+
+# --- the tolerances of the real notebooks: loose enough for other rounding, tight enough to ---
+# --- catch a network that stops learning -------------------------------------------------------
+
+PERTURBED = {"COURSE_TF_THREADS": "3"}  # other float rounding, as `make test-perturbed`
+
+# (notebook, index of its training code cell, how it sets the learning rate, the same set to 0)
+TRAINING_CELLS = [
+    ("01_edge_detection", 13, "learning_rate=0.05)", "learning_rate=0.0)"),
+    ("03_lenet5_and_classic_networks", 7, "learning_rate=1e-3", "learning_rate=0.0"),
+]
+
+
+def truncated_copy(folder: Path, name: str, last_code_cell: int, edit=None) -> Path:
+    """The notebook's cells up to its code cell ``last_code_cell``, beside links to the course."""
+    nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    code = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    nb.cells = nb.cells[: code[last_code_cell] + 1]
+    if edit:
+        old, new = edit
+        assert old in nb.cells[-1].source, f"{name} code cell {last_code_cell} lacks {old!r}"
+        nb.cells[-1].source = nb.cells[-1].source.replace(old, new)
+    folder.mkdir()
+    for part in ("utils", "data", "weights"):
+        (folder / part).symlink_to(ROOT / part)
+    path = folder / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def run_nbval(pytester, path: Path):
+    (pytester.path / "conftest.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n"
+        "pytest_plugins = ['tests.nbval_tolerance']\n"
+    )
+    return pytester.runpytest_subprocess(
+        "--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
+        "--nbval-sanitize-with", str(ROOT / "tests" / "sanitize.cfg"), str(path),
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "cell", "rate", "zero"), TRAINING_CELLS, ids=[t[0] for t in TRAINING_CELLS]
+)
+def test_a_training_cell_passes_other_rounding_and_fails_at_learning_rate_zero(
+    pytester, monkeypatch, name, cell, rate, zero
+):
+    original = truncated_copy(pytester.path / "original", name, cell)
+    training = [c for c in nbformat.read(original, as_version=4).cells if c.cell_type == "code"]
+    assert declared(training[cell].source) is not None, f"{name} cell {cell}: no tolerance"
+
+    for key, value in PERTURBED.items():
+        monkeypatch.setenv(key, value)
+    run_nbval(pytester, original).assert_outcomes(passed=cell + 1)
+
+    for key in PERTURBED:
+        monkeypatch.delenv(key)
+    broken = truncated_copy(pytester.path / "broken", name, cell, edit=(rate, zero))
+    result = run_nbval(pytester, broken)
+    result.assert_outcomes(passed=cell, failed=1)
+    assert f"Cell {cell}: Cell outputs differ" in result.stdout.str()

@@ -113,7 +113,13 @@ def colab_environment(workspace: Path) -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook")
+    parser.add_argument(
+        "--prepare", action="store_true", help="only build the venv and the wheelhouse"
+    )
     args = parser.parse_args(argv)
+    if args.prepare:
+        build_venv()
+        return 0
     notebooks = [path.resolve() for path in args.notebooks] or sorted(
         (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")
     )
@@ -137,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             str(python), "-c", runner, str(ROOT),
             "-p", "tests.nbval_tolerance", "-p", "no:cacheprovider",
             "-c", os.devnull, "--rootdir", str(workspace),
-            "--nbval", "--nbval-current-env",
+            "--nbval", "--nbval-current-env", "--durations=12",
             "--nbval-sanitize-with", str(ROOT / "tests" / "sanitize.cfg"),
             *map(str, opened),
         ]  # fmt: skip
