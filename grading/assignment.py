@@ -42,6 +42,26 @@ TRUSTED: dict[str, frozenset[str]] = {
             "pool_backward_test",
         }
     ),
+    "06_object_detection_yolo": frozenset(
+        {
+            "yolo_boxes_to_corners_test",
+            "yolo_filter_boxes_test",
+            "iou_test",
+            "yolo_non_max_suppression_test",
+            "scale_boxes_test",
+            "yolo_eval_test",
+        }
+    ),
+    "08_neural_style_transfer": frozenset(
+        {
+            "compute_content_cost_test",
+            "gram_matrix_test",
+            "compute_layer_style_cost_test",
+            "compute_style_cost_test",
+            "total_cost_test",
+        }
+    ),
+    "09_transfer_learning_and_augmentation": frozenset({"pca_color_augmentation_test"}),
 }
 
 

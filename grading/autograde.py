@@ -20,6 +20,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -138,6 +139,7 @@ def _job(student: str, work: Path, timeout: int, unsafe: bool) -> dict:
         "timestamp": timestamp,
         "flags": flags,
         "key": runner.submission_key(text, assignment, timeout, unsafe),
+        "checkout": runner.checkout(assignment),
     }
 
 
@@ -283,6 +285,7 @@ def sync_gradebook(root: Path, results: Iterable[dict]) -> None:
     graded now is removed (its old grade would look current)."""
     from nbgrader.api import Gradebook, MissingEntry
 
+    warnings.filterwarnings("ignore", message="Object of type <.*> not in session")
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
         names = {a.name for a in gradebook.assignments}
         for result in results:

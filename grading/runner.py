@@ -166,8 +166,13 @@ class Kernel:
         self.restarts = 0
 
     def start(self, nb: NotebookNode) -> None:
+        # Fresh paths for each kernel: a dead kernel's manager, when garbage-collected, deletes
+        # its connection file and sockets.
+        self.started = getattr(self, "started", 0) + 1
         km = AsyncKernelManager(
-            transport="ipc", ip=str(self.io / "k"), connection_file=str(self.io / "kernel.json")
+            transport="ipc",
+            ip=str(self.io / f"k{self.started}"),
+            connection_file=str(self.io / f"kernel{self.started}.json"),
         )
         km._kernel_spec = KernelSpec(
             argv=self.argv, language="python", display_name="sandbox", interrupt_mode="message"
@@ -244,11 +249,12 @@ class Kernel:
 
     def restart(self, nb: NotebookNode, replay: list[NotebookNode]) -> None:
         """A fresh kernel, with the code cells that ran before replayed (their outputs dropped)."""
-        self.stop()
-        self.restarts += 1
-        self.start(nb)
-        for cell in replay:
-            self.run(copy.deepcopy(cell), -1)
+        for _ in range(2):  # once more if the fresh kernel dies while replaying
+            self.stop()
+            self.restarts += 1
+            self.start(nb)
+            if all(self.run(copy.deepcopy(cell), -1) != "dead" for cell in replay):
+                return
 
 
 def _error(ename: str, evalue: str) -> NotebookNode:
@@ -329,17 +335,25 @@ class Proxy:
                 if error is not None:
                     raise error
             raise StudentFailure(f"{name} raised {str(ename)[:80]}: {str(message)[:2000]}")
-        value, after = reply.get("value"), reply.get("args")
-        if isinstance(after, list):  # in-place changes of array arguments come back too
-            for given, changed in zip(args, after, strict=False):
-                if (
-                    isinstance(given, np.ndarray)
-                    and isinstance(changed, np.ndarray)
-                    and given.shape == changed.shape
-                    and given.flags.writeable
-                ):
-                    np.copyto(given, changed, casting="unsafe")
-        return value
+        after, named = reply.get("args"), reply.get("kwargs")
+        pairs = list(zip(args, after, strict=False)) if isinstance(after, list) else []
+        if isinstance(named, dict):
+            pairs += [(kwargs[k], v) for k, v in named.items() if k in kwargs]
+        for given, changed in pairs:  # in-place changes of the arguments come back too
+            if (
+                isinstance(given, np.ndarray)
+                and isinstance(changed, np.ndarray)
+                and given.shape == changed.shape
+                and given.flags.writeable
+            ):
+                np.copyto(given, changed, casting="unsafe")
+            elif (
+                isinstance(given, np.random.Generator)
+                and isinstance(changed, np.random.Generator)
+                and type(given.bit_generator) is type(changed.bit_generator)
+            ):
+                given.bit_generator.state = changed.bit_generator.state
+        return reply.get("value")
 
 
 def judge_trusted(test: Test, task: Assignment, kernel: Kernel) -> tuple[Verdict, str]:
@@ -386,7 +400,7 @@ def read_notebook(text: str) -> NotebookNode:
         cell.pop("id", None)
         cells.append(cell)
     nb.cells = cells
-    nb.metadata = nbformat.NotebookNode(
+    nb.metadata = nbformat.from_dict(
         {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
     )
     nb.nbformat, nb.nbformat_minor = 4, 4
@@ -464,6 +478,11 @@ def grade_submission(job: dict[str, Any]) -> dict[str, Any]:
     """Grade one submission (see the module doc). ``job``: student, assignment, notebook (text),
     timeout, unsafe, key, timestamp. Returns ``{"result": …, "notebook": …, "html": …}``."""
     start = time.monotonic()
+    if job.get("checkout") and job["checkout"] != checkout(job["assignment"]):
+        raise RuntimeError(
+            "this worker's checkout differs from the grader's (instructor notebook, grading/ or "
+            "utils/public_tests/): run workers on the same commit"
+        )
     task = assignments.load(job["assignment"])
     result = Result(job["student"], job["assignment"], key=job.get("key", ""))
     result.timestamp = job.get("timestamp", "")
@@ -609,12 +628,18 @@ def to_html(nb: NotebookNode) -> str:
     return html
 
 
+def checkout(assignment: str) -> str:
+    """The digest of what grading ``assignment`` depends on in this checkout: the instructor's
+    notebook, the grader's code and the course's public tests."""
+    digest = hashlib.sha256((assignments.NOTEBOOKS / f"{assignment}.ipynb").read_bytes())
+    for folder in (Path(__file__).parent, assignments.REPO / "utils" / "public_tests"):
+        for path in sorted(folder.glob("*.py")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def submission_key(text: str, assignment: str, timeout: int, unsafe: bool) -> str:
-    """What a result depends on: the notebook, the instructor's notebook, the grader's code."""
-    digest = hashlib.sha256()
-    digest.update(text.encode())
-    digest.update((assignments.NOTEBOOKS / f"{assignment}.ipynb").read_bytes())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.read_bytes())
-    digest.update(f"{timeout}:{unsafe}".encode())
+    """What a result depends on: the notebook, this checkout (:func:`checkout`), the options."""
+    digest = hashlib.sha256(text.encode())
+    digest.update(f"{checkout(assignment)}:{timeout}:{unsafe}".encode())
     return digest.hexdigest()

@@ -4,8 +4,8 @@ Inside the sandbox a kernel sees::
 
     /usr /etc /lib* /bin /sbin       the system, read-only
     <python> <venv>                  the interpreter and the course's environment, read-only
-    /course/utils /course/data       the course's helpers, data and weights, read-only
-    /course/weights
+    /course/utils /course/scripts    the course's helpers, scripts, data and weights, read-only
+    /course/data /course/weights
     /course/notebooks                its scratch folder: the only place it can write (and /tmp, a
                                      private tmpfs); the kernel's working directory
     <io>                             the kernel's connection file and sockets, and the files of
@@ -31,7 +31,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 INSIDE = Path("/course")  # where the course appears inside the sandbox
-COURSE_FOLDERS = ("utils", "data", "weights")  # read-only inside; nothing else of the repo
+COURSE_FOLDERS = ("utils", "scripts", "data", "weights")  # read-only inside; no other repo file
 KEPT_ENV = ("LANG", "LC_ALL", "TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "OMP_NUM_THREADS")
 UNSAFE_RISK = (
     "without a sandbox, student code runs as you: it can read the instructor notebooks and hidden "

@@ -3,7 +3,9 @@
 A value is encoded as a JSON tree of tagged nodes; arrays (NumPy arrays, NumPy scalars and
 TensorFlow tensors, as their NumPy values) go to an ``.npz`` file, written uncompressed and read
 with ``allow_pickle=False``. Supported: None, bool, int, float, complex, str, tuple, list, dict,
-NumPy arrays of booleans and numbers, NumPy scalars, ``tf.Tensor`` and ``tf.Variable``. Anything
+NumPy arrays of booleans and numbers, NumPy scalars, ``tf.Tensor`` and ``tf.Variable``, and NumPy
+random ``Generator``s (as their bit generator's state, so that a test's generator advances as the
+student's function used it). Anything
 else (a function, a Keras model, an object array) is encoded as ``{"t": "unsupported"}`` and
 cannot be decoded: it is not plain data.
 
@@ -26,6 +28,7 @@ import numpy as np
 MAX_JSON_BYTES = 8 * 2**20
 MAX_ARRAY_BYTES = 256 * 2**20  # all arrays of one file together
 MAX_DEPTH = 32
+BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")  # np.random.Generator's
 ARRAY_KINDS = "biufc"  # bool, int, uint, float, complex: never objects, strings or records
 
 
@@ -68,6 +71,13 @@ def encode(value: Any, arrays: dict[str, np.ndarray], depth: int = 0) -> Any:
             [encode(k, arrays, depth + 1), encode(v, arrays, depth + 1)] for k, v in value.items()
         ]
         return {"t": "dict", "v": pairs}
+    if isinstance(value, np.random.Generator):
+        name = type(value.bit_generator).__name__
+        return {
+            "t": "generator",
+            "v": encode(value.bit_generator.state, arrays, depth + 1),
+            "b": name,
+        }
     tf = _tensorflow()
     if tf is not None and isinstance(value, tf.Tensor | tf.Variable):
         key = f"a{len(arrays)}"
@@ -100,6 +110,10 @@ def decode(node: Any, arrays: dict[str, np.ndarray], depth: int = 0) -> Any:
             return tuple(items) if tag == "tuple" else items
         if tag == "dict" and isinstance(raw, list):
             return {decode(k, arrays, depth + 1): decode(v, arrays, depth + 1) for k, v in raw}
+        if tag == "generator" and node.get("b") in BIT_GENERATORS:
+            bits = getattr(np.random, node["b"])()
+            bits.state = decode(raw, arrays, depth + 1)
+            return np.random.Generator(bits)
         if tag in ("array", "scalar", "tensor", "variable") and node.get("k") in arrays:
             array = arrays[node["k"]]
             if tag == "array":
@@ -110,7 +124,7 @@ def decode(node: Any, arrays: dict[str, np.ndarray], depth: int = 0) -> Any:
             if tf is None:
                 return array
             return tf.Variable(array) if tag == "variable" else tf.constant(array)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, KeyError, OverflowError) as error:
         raise WireError(f"malformed {tag}: {error}") from None
     if tag == "unsupported":
         raise WireError(f"a {str(node.get('type'))[:80]} object, which is not plain data")
@@ -192,6 +206,9 @@ def _grading_call(name, path, out):
     import traceback
     from pathlib import Path
     wire = __import__("sys").modules["_grading_wire"]
+    if name not in get_ipython().user_ns:
+        wire.save({"error": ["NameError", f"name {name!r} is not defined", ""]}, Path(out))
+        return
     try:
         args, kwargs = wire.load(Path(path))
         function = get_ipython().user_ns[name]
@@ -205,6 +222,8 @@ def _grading_call(name, path, out):
         text = "".join(traceback.format_exception(error)[-6:])
         wire.save({"error": [type(error).__name__, str(error), text]}, Path(out))
         return
-    after = [a if isinstance(a, wire.np.ndarray) else None for a in args]
-    wire.save({"value": value, "args": after}, Path(out))
+    changes = (wire.np.ndarray, wire.np.random.Generator)
+    after = [a if isinstance(a, changes) else None for a in args]
+    named = {k: v for k, v in kwargs.items() if isinstance(v, changes)}
+    wire.save({"value": value, "args": after, "kwargs": named}, Path(out))
 """
