@@ -65,21 +65,39 @@ def main(argv: list[str] | None = None) -> None:
     utils.setup_notebook(seed=seg.SEED)  # seeds, op determinism, 2 TensorFlow threads, quiet logs
     import keras
 
-    from utils.assets import record_shipped
-
     start = time.perf_counter()
     train = seg.scenes({**seg.TRAIN, "n_images": args.train_images})
     print(f"{len(train):,} training scenes generated in {time.perf_counter() - start:.0f} s")
     keras.utils.set_random_seed(seg.SEED)
     model = seg.compact_unet()
     seg.fit_segmenter(model, train.images, train.masks, epochs=args.epochs)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    model.save_weights(args.out)
     minutes = (time.perf_counter() - start) / 60
-    print(f"trained and saved in {minutes:.1f} min: {args.out.parent.name}/{args.out.name}")
+    ship(
+        model,
+        args.out,
+        train=len(train),
+        epochs=args.epochs,
+        minutes=minutes,
+        update_manifest=not args.no_manifest,
+    )
+
+
+def ship(
+    model, out: Path, *, train: int, epochs: int, minutes: float, update_manifest: bool = True
+) -> dict:
+    """Save the weights of a trained compact U-Net (without the optimizer's state: a fresh copy
+    of the network holds them), evaluate them on the held-out scenes and record the file."""
+    from utils import segmentation as seg
+    from utils.assets import record_shipped
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    weights_only = seg.compact_unet()
+    weights_only.set_weights(model.get_weights())
+    weights_only.save_weights(out)
+    print(f"trained in {minutes:.1f} min, saved: {out.parent.name}/{out.name}")
 
     held_out = seg.scenes(seg.HELD_OUT)
-    predicted = seg.predict_masks(seg.load_compact_unet(args.out), held_out.images)
+    predicted = seg.predict_masks(seg.load_compact_unet(out), held_out.images)
     scores = seg.segmentation_scores(
         seg.confusion_matrix(held_out.masks, predicted, len(seg.SEG_CLASSES))
     )
@@ -90,20 +108,16 @@ def main(argv: list[str] | None = None) -> None:
     )
     description = DESCRIPTION.format(
         params=model.count_params(),
-        train=len(train),
-        epochs=args.epochs,
+        train=train,
+        epochs=epochs,
         mean_iou=scores["mean_iou"],
         held_out=seg.HELD_OUT["n_images"],
         per_class=per_class,
         accuracy=scores["pixel_accuracy"],
         minutes=minutes,
     )
-    record_shipped(
-        args.out,
-        name=seg.NAME,
-        description=description,
-        how=HOW,
-        update_manifest=not args.no_manifest,
+    return record_shipped(
+        out, name=seg.NAME, description=description, how=HOW, update_manifest=update_manifest
     )
 
 
