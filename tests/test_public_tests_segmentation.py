@@ -96,6 +96,10 @@ def test_the_keras_reference_agrees_with_keras_same_padding():
     ("mistake", "fragments"),
     [
         ({"flip": "both"}, ["the kernel is flipped (rotated by 180°)", "W as it is"]),
+        (  # spread with zeros and convolve, but forget to rotate the kernel
+            {"gather": True, "flip": "both"},
+            ["the kernel is flipped (rotated by 180°)", "'spread with zeros, then convolve'"],
+        ),
         ({"flip": "rows"}, ["flipped upside down (rows only)"]),
         ({"flip": "cols"}, ["flipped left-right (columns only)"]),
         ({"no_bias": True}, ["the bias b is missing"]),
