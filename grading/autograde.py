@@ -77,6 +77,9 @@ def discover(folder: Path, timeout: int, unsafe: bool) -> tuple[list[dict], list
                 _not_graded(name, "", f"files outside an assignment folder: {', '.join(stray)}")
             )
         for work in folders:
+            if work.is_symlink():
+                listed.append(_not_graded(name, work.name, "a link, not a folder: not followed"))
+                continue
             if work.name not in known:
                 reason = (
                     f"unknown assignment folder {work.name!r}, expected one of: {', '.join(known)}"
@@ -112,6 +115,8 @@ def _job(student: str, work: Path, timeout: int, unsafe: bool) -> dict:
     )
     if extra:
         flags.append(f"extra files ignored: {', '.join(extra)}")
+    if path.is_symlink():  # it could point at an instructor notebook
+        return _not_graded(student, assignment, f"{path.name} is a link: not followed", flags)
     if path.stat().st_size > MAX_NOTEBOOK_BYTES:
         return _not_graded(
             student,
@@ -139,7 +144,6 @@ def _job(student: str, work: Path, timeout: int, unsafe: bool) -> dict:
         "timestamp": timestamp,
         "flags": flags,
         "key": runner.submission_key(text, assignment, timeout, unsafe),
-        "checkout": runner.checkout(assignment),
     }
 
 
@@ -240,8 +244,10 @@ def run_jobs(
             silence_logs=logging.ERROR,
         )
         client = Client(cluster)
-    else:
+    else:  # workers on other machines: their checkout must be this one
         cluster, client = None, Client(scheduler)
+        for job in jobs:
+            job["checkout"] = runner.checkout(job["assignment"])
     try:
         futures = {
             client.submit(_safely, job, key=f"grade-{job['key'][:16]}-{index}", pure=False): job

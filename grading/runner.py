@@ -41,6 +41,7 @@ import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -628,9 +629,10 @@ def to_html(nb: NotebookNode) -> str:
     return html
 
 
+@cache
 def checkout(assignment: str) -> str:
     """The digest of what grading ``assignment`` depends on in this checkout: the instructor's
-    notebook, the grader's code and the course's public tests."""
+    notebook, the grader's code and the course's public tests (read once per process)."""
     digest = hashlib.sha256((assignments.NOTEBOOKS / f"{assignment}.ipynb").read_bytes())
     for folder in (Path(__file__).parent, assignments.REPO / "utils" / "public_tests"):
         for path in sorted(folder.glob("*.py")):

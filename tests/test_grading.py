@@ -240,9 +240,9 @@ def graded(tmp_path_factory: pytest.TempPathFactory, released: Path) -> SimpleNa
     hand_in("crasher", crasher)
 
     messy = minimal(solution)
-    pasted = nbformat.from_dict(dict(cell(messy, "zero_pad_test")))
+    pasted = nbformat.from_dict({**cell(messy, "zero_pad_test"), "id": "pasted-test"})
     messy.cells.insert(messy.cells.index(cell(messy, "zero_pad_test")) + 1, pasted)
-    copied = nbformat.from_dict(dict(cell(messy, "distribute_value")))
+    copied = nbformat.from_dict({**cell(messy, "distribute_value"), "id": "pasted-solution"})
     messy.cells.insert(messy.cells.index(cell(messy, "distribute_value")) + 1, copied)
     moved = cell(messy, "conv_forward")  # now after its test: it passes at the end
     messy.cells.remove(moved)

@@ -197,6 +197,10 @@ def test_every_folder_becomes_a_job_or_a_reason(tmp_path):
     (tmp_path / "stray" / "answers.py").write_text("")
     (tmp_path / "README.txt").write_text("")
     (tmp_path / "ann" / "05_typo").mkdir(parents=True)
+    (tmp_path / "linker" / QUICK).mkdir(parents=True)
+    (tmp_path / "linker" / QUICK / f"{QUICK}.ipynb").symlink_to(
+        ROOT / "notebooks" / f"{QUICK}.ipynb"
+    )
     jobs, listed = autograde.discover(tmp_path, 10, False)
     graded = {(job["student"], job["assignment"]) for job in jobs}
     assert graded == {(s, QUICK) for s in ("bob ", "smith, john", "zoë", ".dot", "renamed")}
@@ -209,6 +213,7 @@ def test_every_folder_becomes_a_job_or_a_reason(tmp_path):
     assert "answers.py" in reasons["stray", ""]
     assert "not a student folder" in reasons["README.txt", ""]
     assert "unknown assignment folder '05_typo'" in reasons["ann", "05_typo"]
+    assert "is a link: not followed" in reasons["linker", QUICK]
     assert all(r["status"] == "not graded" for r in listed)
 
 
