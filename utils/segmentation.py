@@ -562,23 +562,29 @@ def load_pets(
             raise ValueError(f"{annotations_path}: annotations/{split}.txt is missing")
         names = [line.split()[0] for line in listing.read().decode().splitlines() if line.strip()]
         names = names[:limit] if limit is not None else names
+        wanted = set(names)
         trimaps = {}
         for member in archive:
             path = Path(member.name)
             if (
-                path.parent.name == "trimaps"
-                and path.stem in names
+                member.isfile()
+                and path.parent.name == "trimaps"
+                and path.stem in wanted
                 and not path.name.startswith("._")
             ):
                 with Image.open(io.BytesIO(archive.extractfile(member).read())) as trimap:
                     resized = trimap.resize((width, height), Image.Resampling.NEAREST)
                     trimaps[path.stem] = _TRIMAP_TO_CLASS[np.asarray(resized, np.int64)]
     photos = {}
-    wanted = set(names)
     with tarfile.open(images_path, "r:*") as archive:
         for member in archive:
             path = Path(member.name)
-            if path.suffix == ".jpg" and path.stem in wanted and not path.name.startswith("._"):
+            if (
+                member.isfile()
+                and path.suffix == ".jpg"
+                and path.stem in wanted
+                and not path.name.startswith("._")
+            ):
                 with Image.open(io.BytesIO(archive.extractfile(member).read())) as photo:
                     resized = photo.convert("RGB").resize(
                         (width, height), Image.Resampling.BILINEAR
