@@ -17,7 +17,10 @@ depth, tags, dtypes and the zip's entries before anything is built.
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import stat
 import sys
 import zipfile
 from pathlib import Path
@@ -164,17 +167,37 @@ def save(value: Any, path: Path, strict: bool = False) -> None:
     tmp.replace(path.with_suffix(".json"))
 
 
-def _load_arrays(path: Path) -> dict[str, np.ndarray]:
-    if not path.is_file() or path.is_symlink():
-        raise WireError("no array file")
-    if path.stat().st_size > MAX_ARRAY_BYTES:
-        raise WireError(f"arrays larger than {MAX_ARRAY_BYTES // 2**20} MB")
+def read_untrusted(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file at most ``limit`` long, never following a link, never waiting
+    on a FIFO or device (the sandbox can put anything at a path it knows)."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        raise WireError(f"no readable file {path.name}") from None
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise WireError(f"{path.name} is not a regular file")
+        if info.st_size > limit:
+            raise WireError(f"{path.name} is larger than {limit // 2**20} MB")
+        with os.fdopen(handle, "rb", closefd=False) as file:
+            data = file.read(limit + 1)
+    finally:
+        os.close(handle)
+    if len(data) > limit:
+        raise WireError(f"{path.name} is larger than {limit // 2**20} MB")
+    return data
+
+
+def _load_arrays(path: Path) -> dict[str, np.ndarray]:
+    data = io.BytesIO(read_untrusted(path, MAX_ARRAY_BYTES))
+    try:
+        with zipfile.ZipFile(data) as archive:
             for info in archive.infolist():
                 if info.compress_type != zipfile.ZIP_STORED or info.file_size > MAX_ARRAY_BYTES:
                     raise WireError("compressed or oversized array entry")
-        with np.load(path, allow_pickle=False) as npz:
+        data.seek(0)
+        with np.load(data, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
         raise WireError(f"unreadable arrays: {str(error)[:100]}") from None
@@ -186,13 +209,9 @@ def _load_arrays(path: Path) -> dict[str, np.ndarray]:
 
 def load(path: Path) -> Any:
     """Read what :func:`save` wrote, treating the files as hostile input."""
-    json_path = path.with_suffix(".json")
-    if not json_path.is_file() or json_path.is_symlink():
-        raise WireError("no result file")
-    if json_path.stat().st_size > MAX_JSON_BYTES:
-        raise WireError(f"result larger than {MAX_JSON_BYTES // 2**20} MB")
+    text = read_untrusted(path.with_suffix(".json"), MAX_JSON_BYTES)
     try:
-        node = json.loads(json_path.read_text())
+        node = json.loads(text.decode("utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise WireError("result is not JSON") from None
     return decode(node, _load_arrays(path.with_suffix(".npz")))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import csv
 import json
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -78,6 +79,9 @@ def test_hostile_files_are_refused(tmp_path):
     (tmp_path / "link.json").symlink_to("/etc/passwd")
     with pytest.raises(wire.WireError):
         wire.load(tmp_path / "link")
+    os.mkfifo(tmp_path / "fifo.json")  # reading it would wait forever
+    with pytest.raises(wire.WireError, match="not a regular file"):
+        wire.load(tmp_path / "fifo")
 
 
 # --- sandbox -----------------------------------------------------------------------------------
