@@ -435,7 +435,7 @@ def plan(nb: NotebookNode, task: Assignment, result: Result) -> list[tuple[str, 
         result.flags.append(
             "no nbgrader cell metadata (not the released notebook?): every test runs at the end"
         )
-    for name in sorted({n for n in ids if n and ids.count(n) > 1}):
+    for name in sorted({n for n in ids if n in task.ids and ids.count(n) > 1}):
         what = "test" if name in task.tests else "cell"
         result.flags.append(
             f"{what} {name} appears {ids.count(name)} times (copy-pasted?): "

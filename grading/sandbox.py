@@ -6,8 +6,8 @@ Inside the sandbox a kernel sees::
     <python> <venv>                  the interpreter and the course's environment, read-only
     /course/utils /course/scripts    the course's helpers, scripts, data and weights, read-only
     /course/data /course/weights
-    /course/notebooks                its scratch folder: the only place it can write (and /tmp, a
-                                     private tmpfs); the kernel's working directory
+    /course/notebooks                its scratch folder, the kernel's working directory, and /tmp:
+                                     private tmpfs of 1 GiB each, gone with the sandbox
     <io>                             the kernel's connection file and sockets, and the files of
                                      the calls the grader makes (see :mod:`grading.wire`)
 
@@ -32,6 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 INSIDE = Path("/course")  # where the course appears inside the sandbox
 COURSE_FOLDERS = ("utils", "scripts", "data", "weights")  # read-only inside; no other repo file
+SCRATCH_BYTES = 2**30  # the kernel's working directory and /tmp: private tmpfs of 1 GiB each
 KEPT_ENV = ("LANG", "LC_ALL", "TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "OMP_NUM_THREADS")
 UNSAFE_RISK = (
     "without a sandbox, student code runs as you: it can read the instructor notebooks and hidden "
@@ -62,8 +63,8 @@ def _system_binds() -> list[str]:
 def bwrap_argv(scratch: Path, io: Path, env: dict[str, str] | None = None) -> list[str]:
     """The bubblewrap command line (up to the command to run) for one submission.
 
-    ``scratch`` becomes ``/course/notebooks`` (read-write, the working directory) and ``io`` is
-    bound read-write at its own path. See the module doc for the rest.
+    ``io`` is bound read-write at its own path; ``scratch`` (the working directory without a
+    sandbox) is not used: inside, the working directory is a private tmpfs. See the module doc.
     """
     bwrap = shutil.which("bwrap")
     if bwrap is None:
@@ -82,6 +83,8 @@ def bwrap_argv(scratch: Path, io: Path, env: dict[str, str] | None = None) -> li
         "/dev",
         "--proc",
         "/proc",
+        "--size",
+        str(SCRATCH_BYTES),
         "--tmpfs",
         "/tmp",
         "--tmpfs",
@@ -92,8 +95,9 @@ def bwrap_argv(scratch: Path, io: Path, env: dict[str, str] | None = None) -> li
             args += ["--ro-bind", str(REPO / name), str(INSIDE / name)]
     home = "/tmp/home"
     args += [
-        "--bind",
-        str(scratch),
+        "--size",
+        str(SCRATCH_BYTES),
+        "--tmpfs",
         str(INSIDE / "notebooks"),
         "--bind",
         str(io),

@@ -96,7 +96,10 @@ def test_the_sandbox_binds_only_the_course_read_only(tmp_path):
     assert argv[argv.index("--cap-drop") + 1] == "ALL"
     pairs = {(argv[i], argv[i + 1], argv[i + 2]) for i in range(len(argv) - 2)}
     writable = {dest for kind, _, dest in pairs if kind == "--bind"}
-    assert writable == {"/course/notebooks", str(tmp_path / "io")}
+    assert writable == {str(tmp_path / "io")}
+    tmpfs = {argv[i + 1] for i, flag in enumerate(argv) if flag == "--tmpfs"}
+    assert {"/tmp", "/course/notebooks"} <= tmpfs  # private, size-limited scratch
+    assert argv.count("--size") == 2
     sources = {src for kind, src, _ in pairs if kind in ("--bind", "--ro-bind")}
     assert str(ROOT) not in sources and str(ROOT / "notebooks") not in sources
     assert str(ROOT / "grading") not in sources and "/" not in sources
