@@ -204,6 +204,7 @@ def test_compact_unet_shapes_parameters_and_names():
         seg.compact_unet(n_classes=1)
 
 
+@pytest.mark.slow
 def test_fit_segmenter_learns_a_trivial_task_and_checks_shapes(capsys):
     import keras
 
@@ -322,6 +323,7 @@ def online(monkeypatch, tmp_path):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
 
 
+@pytest.mark.slow
 def test_load_pets_downloads_checks_and_reads_both_splits(online, tmp_path, server, capsys):
     www, base = server
     images, annotations = pets_archives()
@@ -347,6 +349,7 @@ def test_load_pets_downloads_checks_and_reads_both_splits(online, tmp_path, serv
     assert "offline" not in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_load_pets_refuses_an_archive_with_the_wrong_checksum(online, tmp_path, server):
     www, base = server
     images, annotations = pets_archives()
