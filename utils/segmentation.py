@@ -8,7 +8,8 @@
   ``scripts/train_unet_shapes.py``; :func:`fit_segmenter` trains a segmenter the same way on any
   (images, masks) arrays; :func:`predict_masks` turns its logits into a class per pixel.
 - :func:`confusion_matrix` and :func:`segmentation_scores`: pixel accuracy, IoU and Dice per
-  class, from one confusion matrix.
+  class, from one confusion matrix; :func:`iou_table` prints them; :func:`stated_mean_iou` reads
+  the mean IoU that the shipped weights' manifest entry states.
 - :func:`overlay` and :func:`show_segmentations`: masks drawn over their images.
 - :func:`connected_instances`: the connected components of each class of a semantic mask (what
   a semantic mask alone says about instances) and :func:`count_recovered` (how many true
