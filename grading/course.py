@@ -1,19 +1,21 @@
-"""The nbgrader course directory and the grading steps run in it, through nbgrader's Python API.
+"""The grading folder, nbgrader's part of it, and the entry points of :mod:`grading.cli`.
 
-nbgrader works in a *course directory*::
+nbgrader 0.9.6 is used for what it does well: ``generate_assignment`` (the student version, and
+the gradebook's records of each assignment, notebook and test cell) and its SQLite gradebook.
+Autograding itself is :mod:`grading.autograde` and :mod:`grading.runner`: nbgrader's own
+autograde runs student code with the instructor's permissions and judges tests inside the
+student's kernel. The grading folder (``--out``)::
 
-    source/<assignment>/<notebook>.ipynb                  the instructor's version
-    release/<assignment>/<notebook>.ipynb                 the student version (generate_assignment)
-    submitted/<student>/<assignment>/<notebook>.ipynb     what students handed in
-    autograded/<student>/<assignment>/<notebook>.ipynb    executed with the hidden tests (autograde)
-    feedback/<student>/<assignment>/<notebook>.html       (generate_feedback)
-    gradebook.db                                          SQLite: cells, checksums, grades
+    source/<assignment>/<assignment>.ipynb            copies of the instructor's notebooks
+    release/<assignment>/<assignment>.ipynb           the student versions (generate_assignment)
+    gradebook.db                                      nbgrader's gradebook: cells and grades
+    results/<student>/<assignment>.json               one result per submission (grading.autograde)
+    autograded/<student>/<assignment>/<assignment>.ipynb   the graded notebook
+    feedback/<student>/<assignment>/<assignment>.html      its HTML feedback
+    scores.csv, grades.csv, summary.txt
 
 The course keeps its notebooks flat (``notebooks/NN_topic.ipynb``) and every notebook is one
-assignment whose id is the notebook's stem, so a course directory is built around copies of them
-(:func:`make_course`). A ``utils`` symlink at its root lets the notebooks' setup cell, which walks
-up from the working directory looking for ``utils/__init__.py``, find the course's helpers when
-nbgrader executes a notebook in ``autograded/<student>/<assignment>/``: it never clones.
+assignment whose id is the notebook's stem (:func:`make_course`).
 """
 
 from __future__ import annotations
@@ -115,16 +117,11 @@ def make_course(root: Path, assignments: Sequence[str]) -> None:
 def nbgrader_api(root: Path, timeout: int = DEFAULT_TIMEOUT) -> NbGraderAPI:
     """nbgrader's API on the course directory ``root``, configured for this course.
 
-    - released solutions become :data:`CODE_STUB`;
-    - each cell may run ``timeout`` seconds, then the kernel is interrupted and the cell gets a
-      ``CellTimeoutError`` (nbgrader's ``Execute`` preprocessor, an nbconvert
-      ``ExecutePreprocessor``); the rest of the notebook still runs;
-    - a deleted locked test cell is put back (from the gradebook) before grading;
-    - the kernel's native (C/C++) stderr is not captured into cell outputs, as under the tests:
-      nbgrader gives 0 points to a test cell with any stderr output.
+    Released solutions become :data:`CODE_STUB`. (The execution settings only matter to
+    nbgrader's own autograde, which this course does not use: see :mod:`grading.runner`.)
 
-    The environment is set for grading: ``COURSE_OFFLINE=1`` (notebooks never download) and this
-    Python's scripts folder on ``PATH`` (nbgrader runs its ``alembic`` to create the gradebook).
+    The environment is set: ``COURSE_OFFLINE=1`` (notebooks never download) and this Python's
+    scripts folder on ``PATH`` (nbgrader runs its ``alembic`` to create the gradebook).
     """
     scripts = str(Path(sys.executable).parent)
     if scripts not in os.environ.get("PATH", "").split(os.pathsep):

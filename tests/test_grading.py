@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 QUICK = "02_padding_and_strides"
 FIRST = "01_edge_detection"
+OTHERS = ("06_object_detection_yolo", "09_transfer_learning_and_augmentation")  # trusted too
 TIMEOUT = (
     25  # s per cell: the slowest cell of these submissions takes ~7 s on a busy 2-core machine
 )
@@ -225,6 +226,15 @@ def graded(tmp_path_factory: pytest.TempPathFactory, released: Path) -> SimpleNa
     cell(cheater01, "conv2d").source = CHEAT + cell(cheater01, "conv2d").source
     hand_in("cheater", cheater01, FIRST)
     hand_in("zoë", minimal(ROOT / "notebooks" / f"{FIRST}.ipynb"), FIRST)
+    for other in OTHERS:
+        hand_in("zoë", minimal(ROOT / "notebooks" / f"{other}.ipynb"), other)
+    cheater06 = minimal(ROOT / "notebooks" / f"{OTHERS[0]}.ipynb")
+    stub_all(cheater06, "return tf.zeros((1, 4)), tf.zeros((1,)), tf.zeros((1,), tf.int64)")
+    first_solution = next(
+        c for c in cheater06.cells if c.metadata.get("nbgrader", {}).get("solution")
+    )
+    first_solution.source = CHEAT + first_solution.source
+    hand_in("cheater", cheater06, OTHERS[0])
 
     transformer = minimal(released / QUICK / f"{QUICK}.ipynb")
     cell(transformer, "zero_pad").source = TRANSFORMER + cell(transformer, "zero_pad").source
@@ -289,17 +299,20 @@ def graded(tmp_path_factory: pytest.TempPathFactory, released: Path) -> SimpleNa
         rows=rows,
         scores=scores,
         ids=grade_ids(nbformat.read(solution, 4)),
-        ids01=grade_ids(nbformat.read(ROOT / "notebooks" / f"{FIRST}.ipynb", 4)),
+        all_ids={
+            name: grade_ids(nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", 4))
+            for name in (FIRST, QUICK, *OTHERS)
+        },
     )
 
 
 def points(graded: SimpleNamespace, student: str, assignment: str = QUICK) -> dict[str, float]:
-    ids = graded.ids if assignment == QUICK else graded.ids01
+    ids = graded.all_ids[assignment]
     return {name: float(graded.scores[student, assignment, name]["points"]) for name in ids}
 
 
 def full_marks(graded: SimpleNamespace, assignment: str = QUICK) -> dict[str, float]:
-    ids = graded.ids if assignment == QUICK else graded.ids01
+    ids = graded.all_ids[assignment]
     return {name: float(graded.scores["zoë", assignment, name]["max_points"]) for name in ids}
 
 
@@ -399,12 +412,13 @@ def test_scores_have_a_row_per_student_and_exercise_and_totals(graded):
 
 def test_the_solution_gets_full_marks_and_the_blank_release_zero(graded):
     assert points(graded, "zoë") == full_marks(graded)
-    assert points(graded, "zoë", FIRST) == full_marks(graded, FIRST)
+    for other in (FIRST, *OTHERS):
+        assert points(graded, "zoë", other) == full_marks(graded, other), other
     assert "extra files ignored: utils/__init__.py" in report(graded, "zoë")
     assert set(points(graded, "smith, john").values()) == {0.0}
     assert all(f"- {name} 0/" in report(graded, "smith, john") for name in graded.ids)
     judged = {r["judged"] for r in graded.rows if r["student"] == "zoë"}
-    assert judged == {"trusted"}, "notebooks 01 and 02 are judged outside the kernel"
+    assert judged == {"trusted"}, "notebooks 01, 02, 06 and 09 are judged outside the kernel"
 
 
 def test_one_broken_function_loses_exactly_its_points(graded):
@@ -454,6 +468,7 @@ def test_cheating_inside_the_kernel_earns_nothing(graded):
     test cell: each passes under nbgrader; here the verdicts are computed outside the kernel."""
     assert set(points(graded, "cheater").values()) == {0.0}
     assert set(points(graded, "cheater", FIRST).values()) == {0.0}
+    assert set(points(graded, "cheater", OTHERS[0]).values()) == {0.0}
     assert set(points(graded, "transformer").values()) == {0.0}
 
 
@@ -494,8 +509,8 @@ def test_every_folder_is_graded_or_listed_with_its_reason(graded):
         assert row["status"] == "not graded" and row["score"] == "" and row["reason"]
     wrong = [r for r in graded.rows if r["student"] == "wrong"]
     assert wrong and all(r["points"] == "" and r["status"] == "not graded" for r in wrong)
-    assert "12 of 17 submissions graded" in graded.result.stdout
-    progress = r"\[17/17\] .*: .* — [\d.]+/min, about \d+ min left"
+    assert "15 of 20 submissions graded" in graded.result.stdout
+    progress = r"\[20/20\] .*: .* — [\d.]+/min, about \d+ min left"
     assert re.search(progress, graded.result.stderr), "progress with the rate and time left"
 
 
