@@ -244,18 +244,35 @@ class Kernel:
             "import sys as _s, types as _t\n"
             f"_m = _t.ModuleType('_grading_wire'); _s.modules['_grading_wire'] = _m\n"
             f"exec(compile({source!r}, '_grading_wire', 'exec'), _m.__dict__)\n"
-            "del _s, _t, _m\n" + wire.KERNEL_HELPER
+            "del _s, _t, _m\n" + wire.KERNEL_HELPER + EXIT_IGNORED
         )
         self.run(new_code_cell(code), -1, timeout=60)
 
     def restart(self, nb: NotebookNode, replay: list[NotebookNode]) -> None:
-        """A fresh kernel, with the code cells that ran before replayed (their outputs dropped)."""
-        for _ in range(2):  # once more if the fresh kernel dies while replaying
+        """A fresh kernel, with the code cells that ran before replayed (their outputs dropped).
+
+        A replayed cell that kills the kernel again is dropped from ``replay`` (it did not kill
+        the kernel the first time: a delayed death), and the kernel restarted once more.
+        """
+        for _ in range(2):
             self.stop()
             self.restarts += 1
             self.start(nb)
-            if all(self.run(copy.deepcopy(cell), -1) != "dead" for cell in replay):
+            for cell in list(replay):
+                if self.run(copy.deepcopy(cell), -1) == "dead":
+                    replay.remove(cell)
+                    break
+            else:
                 return
+
+
+# IPython's exit() and quit() stop the kernel after the cell: under grading they do nothing (a
+# learner's stray exit() must not cost the tests after it), and say so in the cell's output.
+EXIT_IGNORED = """
+def _grading_no_exit(*args, **kwargs):
+    print("[the grader ignored exit(): the notebook goes on]", file=__import__("sys").stderr)
+get_ipython().ask_exit = _grading_no_exit
+"""
 
 
 def _error(ename: str, evalue: str) -> NotebookNode:
@@ -560,8 +577,8 @@ def run_steps(nb, steps, task, kernel, verdicts, result) -> None:  # noqa: ANN00
             )
         if status == "dead":
             result.flags.append(
-                f"the kernel died in cell {name or f'#{count}'} (os._exit, exit(), a crash or a "
-                "kill); tests before it keep their results, the kernel was restarted"
+                f"the kernel died in cell {name or f'#{count}'} (os._exit, a segfault, no memory "
+                "left or a kill); tests before it keep their results, the kernel was restarted"
             )
             if kernel.restarts >= MAX_RESTARTS:
                 result.flags.append(f"gave up after {MAX_RESTARTS} restarts: later cells not run")

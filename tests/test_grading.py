@@ -247,6 +247,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory, released: Path) -> SimpleNa
     crasher.cells.insert(at, nbformat.v4.new_code_cell("import os\nos._exit(1)"))
     at = crasher.cells.index(cell(crasher, "pool_forward_test")) + 1
     crasher.cells.insert(at, nbformat.v4.new_code_cell("import ctypes\nctypes.string_at(0)"))
+    at = crasher.cells.index(cell(crasher, "conv_backward_test")) + 1
+    crasher.cells.insert(at, nbformat.v4.new_code_cell("exit()"))
     hand_in("crasher", crasher)
 
     messy = minimal(solution)
@@ -477,6 +479,8 @@ def test_a_crash_keeps_the_tests_that_ran_and_warnings_cost_nothing(graded):
     lines = report(graded, "crasher")
     assert lines.count("the kernel died in cell") == 2
     assert "tests before it keep their results" in lines
+    notebook = (graded.out / "autograded" / "crasher" / QUICK / f"{QUICK}.ipynb").read_text()
+    assert "the grader ignored exit()" in notebook
 
 
 def test_copied_reordered_and_old_format_notebooks_keep_their_points(graded):
