@@ -78,15 +78,17 @@ def bwrap_argv(scratch: Path, io: Path, env: dict[str, str] | None = None) -> li
         "--new-session",
         "--cap-drop",
         "ALL",
+        # /tmp first: a later mount would hide the interpreter or venv when they live under /tmp
+        # (a CI checkout, for instance), since bubblewrap applies its mounts in order.
+        "--size",
+        str(SCRATCH_BYTES),
+        "--tmpfs",
+        "/tmp",
         *_system_binds(),
         "--dev",
         "/dev",
         "--proc",
         "/proc",
-        "--size",
-        str(SCRATCH_BYTES),
-        "--tmpfs",
-        "/tmp",
         "--tmpfs",
         str(INSIDE),
     ]
