@@ -178,8 +178,13 @@ class Kernel:
         km._kernel_spec = KernelSpec(
             argv=self.argv, language="python", display_name="sandbox", interrupt_mode="message"
         )
+        # nbclient writes each executed cell back into its notebook: give it a copy, with a spare
+        # last cell for the grader's own cells (index -1), so the graded notebook is ours alone.
+        copied = copy.deepcopy(nb)
+        copied.cells.append(new_code_cell(""))
+        self.spare = len(copied.cells) - 1
         self.client = CappedClient(
-            nb,
+            copied,
             km=km,
             timeout=self.timeout,
             interrupt_on_timeout=True,
@@ -211,6 +216,7 @@ class Kernel:
         self.client.timed_out = False
         self.client.status = ""
         self.client.timeout = timeout or self.timeout
+        index = self.spare if index < 0 else index
         try:
             self.client.execute_cell(cell, index, store_history=True)
         except DeadKernelError:
@@ -562,6 +568,9 @@ def run_steps(nb, steps, task, kernel, verdicts, result) -> None:  # noqa: ANN00
             if kind == "test":
                 failure = next((o for o in cell.outputs if o.output_type == "error"), None)
                 text = f"{failure.ename}: {failure.evalue}" if failure else "passed"
+                for out in cell.outputs:  # a traceback would quote the hidden tests
+                    if out.output_type == "error":
+                        out.traceback = [f"{out.ename}: {out.evalue}"]
                 verdicts[name].append(Verdict(status == "ok", text, "in place"))
             elif status in ("ok", "error"):
                 replay.append(cell)
@@ -570,14 +579,15 @@ def run_steps(nb, steps, task, kernel, verdicts, result) -> None:  # noqa: ANN00
             verdicts[name].append(verdict)
             cell.outputs = [new_output("stream", name="stdout", text=verdict.text + "\n")]
             cell.execution_count = count
+        first = next((line for line in cell.source.splitlines() if line.strip()), "")[:40]
+        where = name or f"#{count} ({first})"
         if status == "timeout":
             result.flags.append(
-                f"cell {name or f'#{count}'} ran into the {kernel.timeout} s timeout"
-                " and was interrupted"
+                f"cell {where} ran into the {kernel.timeout} s timeout and was interrupted"
             )
         if status == "dead":
             result.flags.append(
-                f"the kernel died in cell {name or f'#{count}'} (os._exit, a segfault, no memory "
+                f"the kernel died in cell {where} (os._exit, a segfault, no memory "
                 "left or a kill); tests before it keep their results, the kernel was restarted"
             )
             if kernel.restarts >= MAX_RESTARTS:

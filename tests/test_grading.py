@@ -35,6 +35,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 QUICK = "02_padding_and_strides"
 FIRST = "01_edge_detection"
 OTHERS = ("06_object_detection_yolo", "09_transfer_learning_and_augmentation")  # trusted too
+IN_KERNEL = "03_lenet5_and_classic_networks"  # its tests return Keras models: run in the kernel
 TIMEOUT = (
     25  # s per cell: the slowest cell of these submissions takes ~7 s on a busy 2-core machine
 )
@@ -226,7 +227,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory, released: Path) -> SimpleNa
     cell(cheater01, "conv2d").source = CHEAT + cell(cheater01, "conv2d").source
     hand_in("cheater", cheater01, FIRST)
     hand_in("zoë", minimal(ROOT / "notebooks" / f"{FIRST}.ipynb"), FIRST)
-    for other in OTHERS:
+    for other in (*OTHERS, IN_KERNEL):
         hand_in("zoë", minimal(ROOT / "notebooks" / f"{other}.ipynb"), other)
     cheater06 = minimal(ROOT / "notebooks" / f"{OTHERS[0]}.ipynb")
     stub_all(cheater06, "return tf.zeros((1, 4)), tf.zeros((1,)), tf.zeros((1,), tf.int64)")
@@ -303,7 +304,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory, released: Path) -> SimpleNa
         ids=grade_ids(nbformat.read(solution, 4)),
         all_ids={
             name: grade_ids(nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", 4))
-            for name in (FIRST, QUICK, *OTHERS)
+            for name in (FIRST, QUICK, *OTHERS, IN_KERNEL)
         },
     )
 
@@ -414,13 +415,15 @@ def test_scores_have_a_row_per_student_and_exercise_and_totals(graded):
 
 def test_the_solution_gets_full_marks_and_the_blank_release_zero(graded):
     assert points(graded, "zoë") == full_marks(graded)
-    for other in (FIRST, *OTHERS):
+    for other in (FIRST, *OTHERS, IN_KERNEL):
         assert points(graded, "zoë", other) == full_marks(graded, other), other
     assert "extra files ignored: utils/__init__.py" in report(graded, "zoë")
     assert set(points(graded, "smith, john").values()) == {0.0}
     assert all(f"- {name} 0/" in report(graded, "smith, john") for name in graded.ids)
-    judged = {r["judged"] for r in graded.rows if r["student"] == "zoë"}
-    assert judged == {"trusted"}, "notebooks 01, 02, 06 and 09 are judged outside the kernel"
+    judged = {(r["assignment"], r["judged"]) for r in graded.rows if r["student"] == "zoë"}
+    assert judged == {(name, "trusted") for name in (FIRST, QUICK, *OTHERS)} | {
+        (IN_KERNEL, "in the kernel")
+    }
 
 
 def test_one_broken_function_loses_exactly_its_points(graded):
@@ -463,6 +466,13 @@ def test_a_hostile_submission_reaches_nothing_outside_its_sandbox(graded):
     for path in (graded.out / "feedback").rglob("*.html"):
         assert "BEGIN HIDDEN TESTS" not in path.read_text()
         assert "default_rng(1002)" not in path.read_text()
+        assert "_grading_call" not in path.read_text()
+    for path in (graded.out / "autograded").rglob("*.ipynb"):  # every test scored in place
+        nb = nbformat.read(path, 4)
+        scored = [
+            c for c in nb.cells if re.match(r"\*\*\w+_test: [\d.]+ / [\d.]+ points", c.source)
+        ]
+        assert len(scored) == len(set(grade_ids(nb))), path
 
 
 def test_cheating_inside_the_kernel_earns_nothing(graded):
@@ -513,8 +523,8 @@ def test_every_folder_is_graded_or_listed_with_its_reason(graded):
         assert row["status"] == "not graded" and row["score"] == "" and row["reason"]
     wrong = [r for r in graded.rows if r["student"] == "wrong"]
     assert wrong and all(r["points"] == "" and r["status"] == "not graded" for r in wrong)
-    assert "15 of 20 submissions graded" in graded.result.stdout
-    progress = r"\[20/20\] .*: .* — [\d.]+/min, about \d+ min left"
+    assert "16 of 21 submissions graded" in graded.result.stdout
+    progress = r"\[21/21\] .*: .* — [\d.]+/min, about \d+ min left"
     assert re.search(progress, graded.result.stderr), "progress with the rate and time left"
 
 
