@@ -62,16 +62,19 @@ NB ?=
 SUBMISSIONS ?= submitted
 GRADES ?= grades
 TIMEOUT ?=
+WORKERS ?=
 
 release: install  ## student versions in release/NN_topic/NN_topic.ipynb (one: NB=01_edge_detection)
 	$(BIN)/python -m grading release $(NB)
 
 # SUBMISSIONS holds <student>/<assignment>/<assignment>.ipynb (only read). Writes $(GRADES)/:
-# gradebook.db, scores.csv, grades.csv, feedback/, logs/, summary.txt. TIMEOUT: seconds per cell
-# (default: grading.course.DEFAULT_TIMEOUT).
-autograde: install  ## grade SUBMISSIONS=<folder> into GRADES=grades (TIMEOUT=<s> per cell)
+# gradebook.db, scores.csv, grades.csv, results/, autograded/, feedback/, summary.txt.
+# TIMEOUT: seconds per cell (default: grading.course.DEFAULT_TIMEOUT); WORKERS: submissions graded
+# at once (default: the number of cores).
+autograde: install  ## grade SUBMISSIONS=<folder> into GRADES=grades (TIMEOUT=<s> per cell, WORKERS=<n> at once)
 	$(BIN)/python -m grading autograde --submissions $(SUBMISSIONS) --out $(GRADES) \
-		$(if $(TIMEOUT),--timeout $(TIMEOUT))
+		$(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(WORKERS),--workers $(WORKERS))
 
 grade-solutions: install  ## release-day check: the solutions get full marks (NB= for one)
-	$(BIN)/python -m grading grade-solutions $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(NB)
+	$(BIN)/python -m grading grade-solutions $(if $(TIMEOUT),--timeout $(TIMEOUT)) \
+		$(if $(WORKERS),--workers $(WORKERS)) $(NB)
