@@ -9,6 +9,10 @@ noted, so :func:`setup_notebook` can quiet TensorFlow before it loads):
 - :mod:`utils.testing` — building blocks of the public tests (precise diagnostics).
 - :mod:`utils.assets` — named data/weights files: local, cache, download, offline substitute.
 - :mod:`utils.public_tests` — the public test of every graded exercise, one module per notebook.
+- :mod:`utils.datasets`, :mod:`utils.model_stats`, :mod:`utils.models`, :mod:`utils.training`, and
+  one module per topic that needs helpers: :mod:`utils.yolo`, :mod:`utils.detection`,
+  :mod:`utils.faces`, :mod:`utils.facenet`, :mod:`utils.style`, :mod:`utils.transfer`,
+  :mod:`utils.segmentation`.
 
 No solution of a graded exercise lives here.
 """
