@@ -44,22 +44,36 @@ def run(command: list[str], **kwargs) -> None:
     subprocess.run(command, check=True, **kwargs)
 
 
-def python313() -> str:
-    """A Python 3.13 interpreter (pyenv's, when pyenv provides it)."""
-    env = {**os.environ, "PYENV_VERSION": os.environ.get("PYENV_VERSION", "3.13.0")}
-    for candidate in (f"python{PYTHON_VERSION}", "python3"):
-        found = shutil.which(candidate)
-        if not found:
-            continue
-        probe = subprocess.run(
-            [found, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-        )
-        if probe.stdout.strip() == PYTHON_VERSION:
-            return found
+def python313() -> tuple[str, dict[str, str]]:
+    """A Python 3.13 interpreter (Colab's) and the environment to run it in.
+
+    pyenv's ``python3.13`` is a shim that runs only with a 3.13 version selected, and ``pyenv
+    exec`` (a script started by pyenv's ``python3``) selects another one in ``PYENV_VERSION``: so
+    each installed 3.13 of pyenv is tried too.
+    """
+    pyenv = shutil.which("pyenv")
+    listed = subprocess.run(
+        [pyenv, "versions", "--bare"], capture_output=True, text=True, check=False
+    ).stdout.split() if pyenv else []  # fmt: skip
+    environments = [dict(os.environ)] + [
+        {**os.environ, "PYENV_VERSION": version}
+        for version in listed
+        if version.startswith(PYTHON_VERSION + ".")
+    ]
+    for env in environments:
+        for candidate in (f"python{PYTHON_VERSION}", "python3"):
+            found = shutil.which(candidate, path=env.get("PATH"))
+            if not found:
+                continue
+            probe = subprocess.run(
+                [found, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=False,
+            )
+            if probe.stdout.strip() == PYTHON_VERSION:
+                return found, env
     sys.exit(f"The Colab lane needs Python {PYTHON_VERSION} (Colab's); none was found on PATH.")
 
 
@@ -69,8 +83,8 @@ def build_venv() -> Path:
     if STAMP.exists() and STAMP.read_text() == PINS.read_text() and python.exists():
         return python
     shutil.rmtree(VENV, ignore_errors=True)
-    env = {**os.environ, "PYENV_VERSION": os.environ.get("PYENV_VERSION", "3.13.0")}
-    run([python313(), "-m", "venv", str(VENV)], env=env)
+    interpreter, env = python313()
+    run([interpreter, "-m", "venv", str(VENV)], env=env)
     pip = [str(python), "-m", "pip", "--disable-pip-version-check", "--quiet"]
     run([*pip, "install", "-r", str(PINS)])
     run([*pip, "download", "--dest", str(WHEELS), *COLAB_EXTRAS.values()])
