@@ -144,7 +144,11 @@ def test_an_exception_inside_the_learners_function_names_the_call():
         raise ValueError("Input 0 of layer 'dense' is incompatible")
 
     message = failure(pt.LeNet5_test, broken)
-    assert "LeNet5() raised ValueError: Input 0 of layer 'dense'" in message
+    assert (
+        "LeNet5 raised ValueError: Input 0 of layer 'dense' is incompatible — on LeNet5();"
+        in message
+    )
+    assert "in broken: raise ValueError(" in message
 
 
 def test_an_unbuilt_model_is_told_to_declare_its_input():

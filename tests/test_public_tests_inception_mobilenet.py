@@ -101,8 +101,8 @@ def test_a_mistake_is_caught_and_explained(name, replace, fragments):
 @pytest.mark.parametrize(
     ("error", "shown"),
     [
-        (ValueError(), "raised ValueError: "),  # no message: nothing after the colon
-        (TypeError("first line\nsecond line"), "raised TypeError: first line"),
+        (ValueError(), "raised ValueError — on"),  # no message: no colon
+        (TypeError("first line\nsecond line"), "raised TypeError: first line — on"),
     ],
 )
 def test_a_crash_shows_the_first_line_of_its_message_even_when_empty(error, shown):
@@ -110,6 +110,7 @@ def test_a_crash_shows_the_first_line_of_its_message_even_when_empty(error, show
         raise error
 
     assert failure(tests.inception_module_test, crashes) == (
-        "inception_module: 1 check(s) failed:\n  - inception_module(X, (64, (96, 128), (16, 32), "
-        f"32)) on an input of shape (None, 28, 28, 192) {shown}"
+        f"inception_module: 1 check(s) failed:\n  - inception_module {shown} inception_module(X, "
+        "(64, (96, 128), (16, 32), 32)) on an input of shape (None, 28, 28, 192); your code, line "
+        f"{crashes.__code__.co_firstlineno + 1}, in crashes: raise error"
     )

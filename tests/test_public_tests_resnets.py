@@ -225,7 +225,8 @@ def test_wrong_shapes_get_the_size_formula():
         ),
     )
     # the main path shrinks to 3×3, so Add() cannot add it to the 4×4 input
-    assert "building the block on a keras.Input raised ValueError" in message
+    assert "identity_block raised ValueError: " in message
+    assert "built on a keras.Input; your code, line " in message
     assert "Conv2D f×f (same)" in message
 
     def no_stride(X, f, filters, s=2, initializer=glorot_uniform):
@@ -247,7 +248,8 @@ def test_stub_none_crash_and_numpy_results_are_explained():
         return Conv2D(filters[0], 1, kernel_initializer=initializer)(X)  # not initializer(seed=0)
 
     message = failure(resnets.identity_block_test, crashes)
-    assert "building the block on a keras.Input raised" in message
+    assert "identity_block raised TypeError: " in message
+    assert "in crashes: return Conv2D(filters[0], 1, kernel_initializer=initializer)(X)" in message
 
 
 # --- ResNet50 ---------------------------------------------------------------------------------
@@ -323,5 +325,8 @@ def test_resnet50_that_crashes_is_explained():
 
     assert failure(resnets.ResNet50_test, crashes) == (
         "ResNet50: 1 check(s) failed:\n"
-        "  - building the model raised ValueError: the stages do not fit"
+        "  - ResNet50 raised ValueError: the stages do not fit — on "
+        "ResNet50(input_shape=(64, 64, 3), classes=6); your code, line "
+        f"{crashes.__code__.co_firstlineno + 1}, in crashes: "
+        'raise ValueError("the stages do not fit")'
     )

@@ -8,9 +8,13 @@ import pytest
 from utils.testing import (
     Checker,
     Difference,
+    check_earlier,
     compare_summaries,
     hint_suffix,
+    layer_kind,
+    learner_line,
     require_callable,
+    require_int,
     summary,
 )
 
@@ -192,15 +196,74 @@ def test_call_turns_not_implemented_into_an_assertion_error():
     assert "zero_pad" in str(info.value)
 
 
-def test_call_lets_other_exceptions_through_unchanged():
-    error = ValueError("shapes (3,) and (4,) not aligned")
+def broken(x):
+    values = {"W1": x}
+    return values["W2"]  # the learner's line
 
-    def broken(x):
-        raise error
 
+def test_call_explains_a_crash_with_the_learners_line():
+    check = Checker("forward")
+    with pytest.raises(AssertionError) as info:
+        check.call(broken, 1)
+    assert str(info.value) == (
+        "forward raised KeyError: 'W2'; your code, line "
+        f"{broken.__code__.co_firstlineno + 2}, in broken: "
+        'return values["W2"]  # the learner\'s line'
+    )
+    assert isinstance(info.value.__cause__, KeyError)
+    assert check.failures == []
+
+
+def test_case_names_the_input_and_the_hint_inside_its_block_only():
+    check = Checker("forward")
+    with check.case("X of shape (2, 3)", hint="read W1"), pytest.raises(AssertionError) as info:
+        check.call(broken, 1)
+    assert " — on X of shape (2, 3); your code, line " in str(info.value)
+    assert str(info.value).endswith(" (hint: read W1)")
+    with pytest.raises(AssertionError) as info:
+        check.call(broken, 1)
+    assert "on X" not in str(info.value) and "hint" not in str(info.value)
+
+
+def test_a_crash_inside_a_library_points_at_the_learners_call():
+    def learner(x):
+        return np.reshape(x, (4, 4))  # the learner's line; NumPy raises
+
+    with pytest.raises(AssertionError) as info:
+        Checker("flatten").call(learner, np.zeros(3))
+    message = str(info.value)
+    assert message.startswith("flatten raised ValueError: cannot reshape array of size 3")
+    assert "in learner: return np.reshape(x, (4, 4))" in message
+
+
+def test_learner_line_is_empty_when_only_libraries_ran():
     with pytest.raises(ValueError) as info:
-        Checker("dot").call(broken, 1)
-    assert info.value is error
+        np.reshape(np.zeros(3), (4, 4))
+    assert learner_line(info.value.with_traceback(info.value.__traceback__.tb_next)) == ""
+
+
+def test_attempt_records_the_crash_and_goes_on():
+    check = Checker("forward")
+    assert check.attempt(lambda a, b=0: a + b, 2, b=3) == (True, 5)
+    with check.case("the first case"):
+        assert check.attempt(broken, 1) == (False, None)
+    assert len(check.failures) == 1
+    assert check.failures[0].startswith("forward raised KeyError: 'W2' — on the first case; ")
+
+
+def test_attempt_lets_a_stub_and_the_learners_assert_through():
+    def stub(x):
+        raise NotImplementedError()
+
+    def asserts(x):
+        raise AssertionError("the learner's own assert")
+
+    check = Checker("zero_pad")
+    with pytest.raises(AssertionError, match="zero_pad is not implemented yet"):
+        check.attempt(stub, 1)
+    with pytest.raises(AssertionError, match="^the learner's own assert$"):
+        check.attempt(asserts, 1)
+    assert check.failures == []
 
 
 def explain(err: Exception) -> str:
@@ -210,27 +273,29 @@ def explain(err: Exception) -> str:
 def test_call_or_raise_returns_the_result_or_explains_the_crash():
     error = ValueError("shapes (3,) and (4,) not aligned")
 
-    def broken(x):
+    def crashes(x):
         raise error
 
     check = Checker("dot")
     # keyword arguments reach the function, whatever their names
     assert check.call_or_raise(explain, lambda a, function=0: a + function, 2, function=3) == 5
     with pytest.raises(AssertionError) as info:
-        check.call_or_raise(explain, broken, 1)
-    assert str(info.value) == "dot(x) raised ValueError: shapes (3,) and (4,) not aligned"
+        check.call_or_raise(explain, crashes, 1)
+    assert str(info.value).startswith("dot(x) raised ValueError: shapes (3,) and (4,) not aligned")
+    assert str(info.value).endswith("in crashes: raise error")
     assert info.value.__cause__ is error
     assert check.failures == []
 
 
 def test_call_or_fail_records_the_crash_and_goes_on():
-    def broken(x):
+    def crashes(x):
         raise KeyError("W1")
 
     check = Checker("dot")
     assert check.call_or_fail(explain, lambda a, explain=0: a + explain, 2, explain=3) == (True, 5)
-    assert check.call_or_fail(explain, broken, 1) == (False, None)
-    assert check.failures == ["dot(x) raised KeyError: 'W1'"]
+    assert check.call_or_fail(explain, crashes, 1) == (False, None)
+    assert len(check.failures) == 1
+    assert check.failures[0].startswith("dot(x) raised KeyError: 'W1'; your code, line ")
 
 
 @pytest.mark.parametrize("method", ["call_or_raise", "call_or_fail"])
@@ -247,6 +312,53 @@ def test_call_variants_report_a_stub_and_pass_assertion_errors_through(method):
     with pytest.raises(AssertionError, match="^the learner's own assert$"):
         getattr(check, method)(explain, asserts, 1)
     assert check.failures == []
+
+
+@pytest.mark.parametrize("value", [0, 3, np.int64(7)])
+def test_require_int_accepts_python_and_numpy_ints(value):
+    assert require_int(value, "size", minimum=0) == value
+    assert type(require_int(value, "size")) is int
+
+
+@pytest.mark.parametrize(
+    ("value", "minimum", "message"),
+    [
+        (True, None, "size: expected an int, got True"),
+        (2.0, 1, "size: expected an int >= 1, got 2.0"),
+        ("3", None, "size: expected an int, got '3'"),
+        (0, 1, "size: expected an int >= 1, got 0"),
+    ],
+)
+def test_require_int_names_the_argument_and_the_expectation(value, minimum, message):
+    with pytest.raises(ValueError) as info:
+        require_int(value, "size", minimum=minimum)
+    assert str(info.value) == message
+
+
+def earlier_test(function):
+    """A public test of an earlier exercise: f(2) must be 4."""
+    if function(2) != 4:
+        raise AssertionError(f"f(2) is {function(2)} but 4 was expected")
+
+
+def test_check_earlier_blames_the_earlier_exercise_a_function_calls():
+    namespace = {}
+    exec("def f(x):\n    return x + 1\ndef g(x):\n    return f(x) * 2\n", namespace)
+    with pytest.raises(AssertionError) as info:
+        check_earlier(namespace["g"], "f", 2, earlier_test)
+    assert str(info.value) == (
+        "your `f` (exercise 2) is wrong, and g calls it; fix it first: f(2) is 3 but 4 was expected"
+    )
+
+
+def test_check_earlier_passes_a_right_or_unused_earlier_function(capsys):
+    namespace = {}
+    exec("def f(x):\n    return x * x\ndef g(x):\n    return f(x) * 2\n", namespace)
+    check_earlier(namespace["g"], "f", 2, earlier_test)
+    exec("def f(x):\n    return 0\ndef h(x):\n    return x * 4\n", namespace)
+    check_earlier(namespace["h"], "f", 2, earlier_test)  # h does not call f
+    check_earlier(len, "f", 2, earlier_test)  # no Python code to look into
+    assert capsys.readouterr().out == ""
 
 
 def test_require_callable():
@@ -448,3 +560,28 @@ def test_compare_summaries_reports_count_and_first_difference_together(keras):
     count, first = compare_summaries(learner, expected)
     assert count == (None, "it has 1 layers but 4 were expected")
     assert first.layer == 0 and first.message.startswith("layer 0 ")
+
+
+def test_layer_kind_names_every_spelling_of_relu_and_relu6_alike(keras):
+    import tensorflow as tf
+
+    layers = keras.layers
+    relu = [layers.ReLU(), layers.Activation("relu"), layers.Activation(tf.nn.relu)]
+    relu6 = [layers.ReLU(max_value=6.0), layers.Activation("relu6"), layers.Activation(tf.nn.relu6)]
+    assert [layer_kind(layer) for layer in relu] == ["ReLU"] * 3
+    assert [layer_kind(layer) for layer in relu6] == ["ReLU6"] * 3
+    assert layer_kind(layers.ReLU(negative_slope=0.1)) == (
+        "ReLU(max_value=None, negative_slope=0.1, threshold=0.0)"
+    )
+    assert layer_kind(layers.Activation("sigmoid")) == "Activation"
+    assert layer_kind(layers.Dense(2)) == "Dense"
+
+
+def test_summary_of_relu_spellings_is_the_same(keras):
+    def model(relu):
+        inputs = keras.Input((4, 4, 2))
+        return keras.Model(inputs, relu(keras.layers.Conv2D(3, 1)(inputs)))
+
+    rows = summary(model(keras.layers.ReLU()))
+    assert rows == summary(model(keras.layers.Activation("relu")))
+    assert rows[-1] == ["ReLU", (None, 4, 4, 3), 0]

@@ -1,19 +1,29 @@
 """Building blocks of the public tests: precise diagnostics, then ``All tests passed``.
 
-A public test creates a :class:`Checker`, calls the learner's function through
-:meth:`Checker.call` (or :meth:`Checker.call_or_raise` / :meth:`Checker.call_or_fail`, which also
-explain a crash), records checks (shape, dtype, values, ...) and ends with :meth:`Checker.done`,
-which prints ``All tests passed`` only when every check held and otherwise raises an
-``AssertionError`` that lists each failed check: what was checked, expected vs got, and a hint tied
-to the formula.
+A public test checks its argument with :func:`require_callable`, creates a :class:`Checker`, calls
+the learner's function through :meth:`Checker.call` (a crash stops the test) or
+:meth:`Checker.attempt` (a crash is one failed check among others), records checks (shape, dtype,
+values, ...) and ends with :meth:`Checker.done`, which prints ``All tests passed`` only when every
+check held and otherwise raises an ``AssertionError`` that lists each failed check: what was
+checked, expected vs got, and a hint tied to the formula.
 
-:func:`summary` and :func:`compare_summaries` check a Keras 3 model layer by layer.
+A crash in the learner's code is explained by :meth:`Checker.crash`: the exception's first line,
+the input it happened on (:meth:`Checker.case`), the learner's own line that raised it
+(:func:`learner_line`) and the course's hint — never only the library's text.
+
+:func:`require_int` is the one validator of integer arguments. :func:`summary` and
+:func:`compare_summaries` check a Keras 3 model layer by layer, by what each layer computes
+(:func:`layer_kind`: ``ReLU()`` and ``Activation("relu")`` are the same layer).
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
+import sysconfig
+import traceback
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -24,6 +34,63 @@ BN_EPSILON = 1e-3  # keras.layers.BatchNormalization's default epsilon
 def hint_suffix(hint: str) -> str:
     """`` (hint: …)`` to end a failure message with, or ``""`` when there is no hint."""
     return f" (hint: {hint})" if hint else ""
+
+
+def require_int(value: Any, name: str, *, minimum: int | None = None) -> int:
+    """``value`` is an integer (a Python or NumPy int, not a bool), at least ``minimum`` if given.
+
+    Returns:
+        ``value`` as a Python int.
+
+    Raises:
+        ValueError: naming ``name``, what was expected and what was given.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        expected = "an int" if minimum is None else f"an int >= {minimum}"
+        raise ValueError(f"{name}: expected {expected}, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name}: expected an int >= {minimum}, got {value!r}")
+    return int(value)
+
+
+# Code that is not the learner's: the standard library, installed packages and this package.
+_LIBRARY_DIRS = tuple(
+    str(Path(path).resolve())
+    for path in {
+        *(sysconfig.get_path(key) for key in ("stdlib", "platstdlib", "purelib", "platlib")),
+        str(Path(__file__).resolve().parent),
+    }
+)
+
+
+def _is_library(filename: str) -> bool:
+    if filename.startswith("<frozen"):
+        return True
+    try:
+        resolved = str(Path(filename).resolve())
+    except (OSError, ValueError):
+        return False
+    return resolved.startswith(_LIBRARY_DIRS)
+
+
+def learner_line(error: BaseException) -> str:
+    """Where the learner's own code raised ``error``: its innermost frame outside the libraries.
+
+    Returns:
+        e.g. ``"line 7, in conv2d: out[i, j] = np.sum(window * kernel)"`` (the line number is the
+        line in the notebook cell that defines the function), or ``""`` when no frame of the
+        traceback is the learner's (the error came from a library alone).
+    """
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if not _is_library(frame.filename)
+    ]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    code = f": {frame.line.strip()}" if frame.line and frame.line.strip() else ""
+    return f"line {frame.lineno}, in {frame.name}{code}"
 
 
 def require_callable(target: Any, name: str) -> None:
@@ -38,6 +105,42 @@ def require_callable(target: Any, name: str) -> None:
         )
 
 
+def _global_names(code: Any) -> set[str]:
+    """The global names ``code`` uses, those of its nested comprehensions, lambdas and inner
+    functions included (``all(iou(a, b) <= t for b in kept)`` is a code object of its own)."""
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if hasattr(constant, "co_names"):
+            names |= _global_names(constant)
+    return names
+
+
+def check_earlier(
+    target: Callable[..., Any], name: str, exercise: int, public_test: Callable[[Any], None]
+) -> None:
+    """Blame the right exercise: check the learner's earlier function ``name`` before ``target``.
+
+    When ``target``'s code calls a function ``name`` of the learner's namespace (a notebook's
+    earlier exercise), ``public_test`` is run on it first, its output hidden.
+
+    Raises:
+        AssertionError: "your `name` (exercise N) is wrong: …" with that test's failure, when it
+            fails (``target`` cannot be judged on top of a wrong ``name``).
+    """
+    code = getattr(target, "__code__", None)
+    function = getattr(target, "__globals__", {}).get(name)
+    if code is None or name not in _global_names(code) or not callable(function):
+        return
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            public_test(function)
+        except AssertionError as failure:
+            raise AssertionError(
+                f"your `{name}` (exercise {exercise}) is wrong, and {code.co_name} calls it; "
+                f"fix it first: {failure}"
+            ) from None
+
+
 class Checker:
     """Collects the checks of one public test and reports them together.
 
@@ -48,11 +151,39 @@ class Checker:
     def __init__(self, name: str) -> None:
         self.name = name
         self.failures: list[str] = []
+        self._case = ""
+        self._hint = ""
+
+    @contextlib.contextmanager
+    def case(self, case: str, hint: str = "") -> Iterator[None]:
+        """Within the block, a crash is explained as happening on ``case`` (the input, e.g.
+        ``"X of shape (2, 4, 5, 3), pad=1"``) and ends with ``hint`` (what the course says)."""
+        saved = self._case, self._hint
+        self._case, self._hint = case, hint
+        try:
+            yield
+        finally:
+            self._case, self._hint = saved
+
+    def crash(self, error: BaseException) -> str:
+        """Explain a crash of the learner's function: the exception's first line, the case, the
+        learner's line that raised it (:func:`learner_line`) and the hint of :meth:`case`."""
+        first = str(error).strip().partition("\n")[0]
+        message = f"{self.name} raised {type(error).__name__}" + (f": {first}" if first else "")
+        if self._case:
+            message += f" — on {self._case}"
+        where = learner_line(error)
+        if where:
+            message += f"; your code, {where}"
+        return message + hint_suffix(self._hint)
 
     def call(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-        """Call the learner's ``function``; an unimplemented stub becomes a clear failure.
+        """Call the learner's ``function``; a crash stops the test with its explanation.
 
-        Any other exception goes through unchanged.
+        Raises:
+            AssertionError: for an unimplemented stub (``raise NotImplementedError()``), or
+                :meth:`crash`'s explanation of any other exception (an AssertionError raised by
+                the learner's code goes through unchanged).
         """
         try:
             return function(*args, **kwargs)
@@ -61,6 +192,26 @@ class Checker:
                 f"{self.name} is not implemented yet: replace `raise NotImplementedError()` "
                 "with your code."
             ) from None
+        except AssertionError:
+            raise
+        except Exception as error:
+            raise AssertionError(self.crash(error)) from error
+
+    def attempt(
+        self, function: Callable[..., Any], /, *args: Any, **kwargs: Any
+    ) -> tuple[bool, Any]:
+        """Like :meth:`call`, but a crash is recorded as a failed check and the test goes on.
+
+        Returns:
+            ``(True, result)``, or ``(False, None)`` after recording :meth:`crash`'s explanation.
+        """
+        try:
+            return True, self.call(function, *args, **kwargs)
+        except AssertionError as failure:
+            if failure.__cause__ is None:  # a stub or the learner's own assert: not a crash
+                raise
+            self.fail(str(failure))
+            return False, None
 
     def call_or_raise(
         self,
@@ -70,18 +221,21 @@ class Checker:
         *args: Any,
         **kwargs: Any,
     ) -> Any:
-        """Like :meth:`call`, but a crash in ``function`` stops the test with its explanation.
+        """:meth:`call` with the crash explained by ``explain(error)``, then the learner's line.
 
         Raises:
-            AssertionError: ``explain(error)`` when ``function`` raised ``error`` (an
-                AssertionError, e.g. :meth:`call`'s for a stub, goes through unchanged).
+            AssertionError: as :meth:`call`.
         """
         try:
             return self.call(function, *args, **kwargs)
-        except AssertionError:
-            raise
-        except Exception as error:
-            raise AssertionError(explain(error)) from error
+        except AssertionError as failure:
+            error = failure.__cause__
+            if not isinstance(error, Exception):
+                raise
+            where = learner_line(error)
+            raise AssertionError(
+                explain(error) + (f"; your code, {where}" if where else "")
+            ) from error
 
     def call_or_fail(
         self,
@@ -91,18 +245,17 @@ class Checker:
         *args: Any,
         **kwargs: Any,
     ) -> tuple[bool, Any]:
-        """Like :meth:`call`, but a crash in ``function`` is recorded as a failed check.
+        """:meth:`attempt` with the crash explained by ``explain(error)``, then the learner's line.
 
         Returns:
-            ``(True, result)``, or ``(False, None)`` after recording ``explain(error)`` when
-            ``function`` raised ``error`` (an AssertionError goes through unchanged).
+            As :meth:`attempt`.
         """
         try:
-            return True, self.call(function, *args, **kwargs)
-        except AssertionError:
-            raise
-        except Exception as error:
-            self.fail(explain(error))
+            return True, self.call_or_raise(explain, function, *args, **kwargs)
+        except AssertionError as failure:
+            if failure.__cause__ is None:
+                raise
+            self.fail(str(failure))
             return False, None
 
     def fail(self, message: str) -> bool:
@@ -233,12 +386,36 @@ class Checker:
         print("All tests passed")
 
 
+def layer_kind(layer: Any) -> str:
+    """What a Keras layer computes, as a name: its class name, except that every spelling of a
+    ReLU is ``"ReLU"`` (``keras.layers.ReLU()``, ``Activation("relu")``) and every spelling of a
+    ReLU6 is ``"ReLU6"`` (``ReLU(max_value=6)``, ``Activation("relu6")``)."""
+    import keras
+
+    if isinstance(layer, keras.layers.ReLU):
+        config = layer.get_config()
+        plain = not config.get("negative_slope") and not config.get("threshold")
+        if plain and config.get("max_value") is None:
+            return "ReLU"
+        if plain and config.get("max_value") == 6:
+            return "ReLU6"
+        settings = ("max_value", "negative_slope", "threshold")
+        return "ReLU(" + ", ".join(f"{key}={config.get(key)}" for key in settings) + ")"
+    if isinstance(layer, keras.layers.Activation):
+        name = keras.activations.serialize(layer.activation)
+        name = name if isinstance(name, str) else getattr(layer.activation, "__name__", "")
+        if name in ("relu", "relu6"):
+            return "ReLU" if name == "relu" else "ReLU6"
+    return type(layer).__name__
+
+
 def summary(model: Any) -> list[list[Any]]:
     """Describe a Keras 3 model layer by layer, for architecture checks.
 
-    Each row is ``[class name, output shape, number of parameters, *config]`` where the config
-    entries are those the layer has, in this order: filters, units, kernel size, pool size,
-    strides, padding, rate, activation.
+    Each row is ``[kind, output shape, number of parameters, *config]``: the kind is
+    :func:`layer_kind` (the class name, with every spelling of a ReLU or ReLU6 alike); the config
+    entries are those the layer has, in this order: filters, units, kernel size, pool size, strides,
+    padding, rate, activation (none for a ReLU or ReLU6 layer: its kind says it).
 
     Args:
         model: a built ``keras.Model`` (Sequential or Functional).
@@ -256,7 +433,11 @@ def summary(model: Any) -> list[list[Any]]:
     for layer in model.layers:
         out = layer.output
         shape = tuple(out.shape) if hasattr(out, "shape") else [tuple(o.shape) for o in out]
-        row = [type(layer).__name__, shape, layer.count_params()]
+        kind = layer_kind(layer)
+        row = [kind, shape, layer.count_params()]
+        if kind in ("ReLU", "ReLU6"):
+            rows.append(row)
+            continue
         config = layer.get_config()
         for key in ("filters", "units", "kernel_size", "pool_size", "strides", "padding", "rate"):
             if key in config:

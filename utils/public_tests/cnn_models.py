@@ -105,16 +105,6 @@ def lenet5_parameters(input_shape: Sequence[int], classes: int) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def _call(check: Checker, target: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call the learner's function; an exception becomes an AssertionError naming the call."""
-    arguments = ", ".join([*map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())])
-
-    def explain(err: Exception) -> str:
-        return f"{check.name}({arguments}) raised {type(err).__name__}: {err}"
-
-    return check.call_or_raise(explain, target, *args, **kwargs)
-
-
 def _built_model(check: Checker, model: Any, call: str, first_layer: str) -> bool:
     """``model`` is a built ``keras.Model``; otherwise record why not."""
     import keras
@@ -163,7 +153,8 @@ def happyModel_test(target: Callable[[], Any]) -> None:
 
     require_callable(target, "happyModel")
     check = Checker("happyModel")
-    model = _call(check, target)
+    with check.case("happyModel()"):
+        model = check.call(target)
     if _built_model(check, model, "happyModel()", "keras.Input(shape=(64, 64, 3))"):
         if not isinstance(model, keras.Sequential):
             check.fail(
@@ -201,7 +192,8 @@ def LeNet5_test(target: Callable[..., Any]) -> None:
 
     require_callable(target, "LeNet5")
     check = Checker("LeNet5")
-    model = _call(check, target)
+    with check.case("LeNet5()"):
+        model = check.call(target)
     if _built_model(check, model, "LeNet5()", "inputs = keras.Input(shape=input_shape)"):
         if isinstance(model, keras.Sequential):
             check.fail(
@@ -222,7 +214,8 @@ def LeNet5_test(target: Callable[..., Any]) -> None:
     if not check.failures:
         shape, classes = (32, 32, 3), 5
         call = f"LeNet5(input_shape={shape}, classes={classes})"
-        other = _call(check, target, input_shape=shape, classes=classes)
+        with check.case(call):
+            other = check.call(target, input_shape=shape, classes=classes)
         if _built_model(check, other, call, "inputs = keras.Input(shape=input_shape)"):
             check.equal(
                 f"{call}: the input shape",

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from utils.testing import Checker, hint_suffix, require_callable
+from utils.testing import Checker, require_callable
 
 CONV_SIZE = "n_H = ⌊(n_H_prev − f + 2·pad)/stride⌋ + 1"
 POOL_SIZE = "n_H = ⌊(n_H_prev − f)/stride⌋ + 1"
@@ -87,24 +87,6 @@ def _out_size(n: int, f: int, stride: int, pad: int = 0) -> int:
     return (n + 2 * pad - f) // stride + 1
 
 
-def _call(
-    check: Checker,
-    target: Callable[..., Any],
-    *args: Any,
-    case: str,
-    hint: str = "",
-    inputs: dict[str, np.ndarray] | None = None,
-) -> Any:
-    """Call the learner's function on ``args``; an exception becomes an AssertionError naming the
-    input ``case``. Then check that the arrays ``inputs`` (name: array) were not modified."""
-
-    def explain(err: Exception) -> str:
-        return f"{check.name} raised {type(err).__name__}: {err} — on {case}{hint_suffix(hint)}"
-
-    with check.preserves(**(inputs or {})):
-        return check.call_or_raise(explain, target, *args)
-
-
 def _describe(value: Any) -> str:
     if value is None:
         return "None"
@@ -141,7 +123,8 @@ def zero_pad_test(target: Callable[[np.ndarray, int], np.ndarray]) -> None:
     for shape, pad in (((4, 3, 3, 2), 3), ((2, 4, 5, 3), 1), ((1, 2, 3, 1), 0)):
         x = rng.standard_normal(shape)
         case = f"X of shape {shape}, pad={pad}"
-        got = _call(check, target, x, pad, case=case, inputs={"X": x})
+        with check.case(case), check.preserves(X=x):
+            got = check.call(target, x, pad)
         m, n_H, n_W, n_C = shape
         expected_shape = (m, n_H + 2 * pad, n_W + 2 * pad, n_C)
         hint = (
@@ -195,7 +178,8 @@ def conv_single_step_test(
         cases.append((f"random inputs of shape {shape}", (a, W, b), float(reference[0, 0, 0, 0])))
     for case, inputs, expected in cases:
         named = dict(zip(("a_slice_prev", "W", "b"), inputs, strict=True))
-        got = _call(check, target, *inputs, case=case, inputs=named)
+        with check.case(case), check.preserves(**named):
+            got = check.call(target, *inputs)
         if got is None:
             check.fail("Z is None: did conv_single_step forget to `return` it?")
         elif np.ndim(got) != 0:
@@ -258,8 +242,8 @@ def conv_forward_test(target: Callable[..., tuple[np.ndarray, tuple]]) -> None:
         m, n_H_prev, n_W_prev, _ = shape
         A_prev, W, b, case = _conv_inputs(rng, shape, f, n_C, stride, pad)
         hparameters = {"stride": stride, "pad": pad}
-        inputs = {"A_prev": A_prev, "W": W, "b": b}
-        got = _call(check, target, A_prev, W, b, dict(hparameters), case=case, inputs=inputs)
+        with check.case(case), check.preserves(A_prev=A_prev, W=W, b=b):
+            got = check.call(target, A_prev, W, b, dict(hparameters))
         out = _unpack(check, got, ("Z", "cache"), "a tuple (Z, cache)")
         if out is not None:
             Z, cache = out
@@ -326,9 +310,8 @@ def pool_forward_test(target: Callable[..., tuple[np.ndarray, tuple]]) -> None:
     for shape, f, stride, A_prev, mode in cases:
         hparameters = {"f": f, "stride": stride}
         case = f"A_prev of shape {shape}, f={f}, stride={stride}, mode={mode!r}"
-        got = _call(
-            check, target, A_prev, dict(hparameters), mode, case=case, inputs={"A_prev": A_prev}
-        )
+        with check.case(case), check.preserves(A_prev=A_prev):
+            got = check.call(target, A_prev, dict(hparameters), mode)
         out = _unpack(check, got, ("A", "cache"), "a tuple (A, cache)")
         if out is not None:
             A, cache = out
@@ -398,7 +381,8 @@ def conv_backward_test(target: Callable[..., tuple[np.ndarray, np.ndarray, np.nd
             else ""
         )
         inputs = {"dZ": dZ, "A_prev": A_prev, "W": W, "b": b}
-        got = _call(check, target, dZ, cache, case=case, hint=hint, inputs=inputs)
+        with check.case(case, hint), check.preserves(**inputs):
+            got = check.call(target, dZ, cache)
         out = _unpack(check, got, ("dA_prev", "dW", "db"), "a tuple (dA_prev, dW, db)")
         if out is not None:
             references = _tf_conv_grads(A_prev, W, b, stride, pad, dZ)
@@ -431,7 +415,8 @@ def create_mask_from_window_test(target: Callable[[np.ndarray], np.ndarray]) -> 
     for x in windows:
         expected = np.zeros(x.shape, dtype=bool)
         expected[np.unravel_index(np.argmax(x), x.shape)] = True
-        got = _call(check, target, x, case=f"x of shape {x.shape}", inputs={"x": x})
+        with check.case(f"x of shape {x.shape}"), check.preserves(x=x):
+            got = check.call(target, x)
         if check.shape("mask", got, x.shape, hint="the mask has the window's shape"):
             if not np.array_equal(np.asarray(got), expected):
                 check.fail(
@@ -461,7 +446,8 @@ def distribute_value_test(target: Callable[[float, tuple[int, int]], np.ndarray]
             tape.watch(a)
             out = tf.nn.avg_pool2d(a, ksize=shape, strides=shape, padding="VALID") * dz
         expected = tape.gradient(out, a).numpy()[0, :, :, 0]
-        got = _call(check, target, dz, shape, case=f"dz={dz}, shape={shape}")
+        with check.case(f"dz={dz}, shape={shape}"):
+            got = check.call(target, dz, shape)
         if check.shape(f"a (for dz={dz}, shape={shape})", got, shape, hint="a has the given shape"):
             check.close(
                 f"a for dz={dz}, shape={shape}",
@@ -496,8 +482,8 @@ def pool_backward_test(target: Callable[..., np.ndarray]) -> None:
     for shape, f, stride, A_prev, dA, mode in cases:
         hparameters = {"f": f, "stride": stride}
         case = f"A_prev of shape {shape}, f={f}, stride={stride}, mode={mode!r}"
-        inputs = {"dA": dA, "A_prev": A_prev}
-        got = _call(check, target, dA, (A_prev, dict(hparameters)), mode, case=case, inputs=inputs)
+        with check.case(case), check.preserves(dA=dA, A_prev=A_prev):
+            got = check.call(target, dA, (A_prev, dict(hparameters)), mode)
         if mode == "max":
             hint = (
                 "each window sends dA[i, h, w, c] to the position of its maximum only: "

@@ -1,7 +1,9 @@
 """Public tests of notebook 01 (edge detection).
 
 References are independent of the exercises: the course's hand-computed values, SciPy's
-``signal.correlate2d`` and TensorFlow's ``tf.nn.conv2d``.
+``signal.correlate2d`` and TensorFlow's ``tf.nn.conv2d``. A wrong answer that is one of the usual
+mistakes (a flipped kernel, the squared magnitude, a hard-coded Sobel kernel, a summed loss, ...)
+is named; ``gradient_magnitude_test`` first checks the learner's ``conv2d`` when it uses it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from utils.testing import Checker
+from utils.testing import Checker, check_earlier, require_callable
 
 # The course's worked example: a 6×6 image and the vertical edge detector.
 COURSE_IMAGE = np.array(
@@ -28,6 +30,8 @@ VERTICAL = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]], dtype=float)
 COURSE_OUTPUT = np.array(
     [[-5, -4, 0, 8], [-10, -2, 2, 3], [0, -2, -4, -7], [-3, -2, -3, -16]], dtype=float
 )
+SOBEL_X = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=float)
+SCHARR_X = np.array([[3, 0, -3], [10, 0, -10], [3, 0, -3]], dtype=float)
 
 _SIZE_HINT = "a valid output has (H − f_h + 1) rows and (W − f_w + 1) columns"
 _VALUE_HINT = "out[i, j] = Σ_u Σ_v image[i + u, j + v] · kernel[u, v] (no kernel flip)"
@@ -40,81 +44,192 @@ def correlate(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return correlate2d(np.asarray(image, float), np.asarray(kernel, float), mode="valid")
 
 
-def conv2d_test(target: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None:
-    """Check ``conv2d(image, kernel)``: the course's example, a non-square case, no side effects."""
-    check = Checker("conv2d")
-    image, kernel = COURSE_IMAGE.copy(), VERTICAL.copy()
-    with check.preserves(image=image, kernel=kernel):
+def _conv2d_case(
+    check: Checker,
+    target: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    image: np.ndarray,
+    kernel: np.ndarray,
+    case: str,
+    expected: np.ndarray,
+    hint: str,
+) -> None:
+    """One call of ``conv2d``: no side effects, a float array, the expected values."""
+    with check.case(case, hint), check.preserves(image=image, kernel=kernel):
         got = check.call(target, image, kernel)
-    check.close("the course's 6×6 ⋆ vertical-edge example", got, COURSE_OUTPUT, hint=_VALUE_HINT)
+    if not check.shape(case, got, expected.shape, hint=f"{_SIZE_HINT}; {_VALUE_HINT}"):
+        return
+    got = np.asarray(got)
+    if not np.issubdtype(got.dtype, np.floating):
+        check.fail(
+            f"conv2d returned {got.dtype} values on {case}: create the output as floats, "
+            "np.zeros((n_H, n_W)), so that sums of products are not truncated"
+        )
+    elif np.allclose(got, correlate(image, np.flip(kernel))) and not np.allclose(got, expected):
+        check.fail(
+            f"conv2d flipped the kernel on {case}: the course's convolution is a "
+            f"cross-correlation{'; ' + _VALUE_HINT}"
+        )
+    else:
+        check.close(case, got, expected, hint=hint)
 
-    rng = np.random.default_rng(1)
-    image, kernel = rng.standard_normal((5, 8)), rng.standard_normal((2, 3))
-    got = check.call(target, image, kernel)
-    check.close(
-        "a 5×8 image with a 2×3 kernel",
-        got,
-        correlate(image, kernel),
-        hint=f"{_SIZE_HINT}; {_VALUE_HINT}",
+
+def conv2d_test(target: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None:
+    """Check ``conv2d(image, kernel)``: the course's example, non-square cases, no side effects."""
+    require_callable(target, "conv2d")
+    check = Checker("conv2d")
+    _conv2d_case(
+        check,
+        target,
+        COURSE_IMAGE.copy(),
+        VERTICAL.copy(),
+        "the course's 6×6 ⋆ vertical-edge example",
+        COURSE_OUTPUT,
+        _VALUE_HINT,
     )
+    rng = np.random.default_rng(1)
+    for shape, kernel_shape in (((5, 8), (2, 3)), ((7, 4), (3, 1))):
+        image, kernel = rng.standard_normal(shape), rng.standard_normal(kernel_shape)
+        case = f"a {shape[0]}×{shape[1]} image with a {kernel_shape[0]}×{kernel_shape[1]} kernel"
+        hint = f"the window has f_h, f_w = kernel.shape rows and columns; {_VALUE_HINT}"
+        _conv2d_case(check, target, image, kernel, case, correlate(image, kernel), hint)
+        if check.failures:
+            break
     check.done()
+
+
+# (what a usual mistake computes from Gx, Gy, kernel_x, the image; what to say about it)
+_MAGNITUDE_MISTAKES: tuple[tuple[Callable[..., np.ndarray], str], ...] = (
+    (lambda gx, gy, k, x: gx**2 + gy**2, "it is Gx² + Gy²: take the square root"),
+    (lambda gx, gy, k, x: np.abs(gx) + np.abs(gy), "it is |Gx| + |Gy|: use sqrt(Gx² + Gy²)"),
+    (
+        lambda gx, gy, k, x: np.sqrt(2) * np.abs(gx),
+        "Gy was computed with kernel_x itself: the vertical-gradient kernel is kernel_x.T",
+    ),
+    (lambda gx, gy, k, x: np.abs(gx), "only Gx is used: magnitude = sqrt(Gx² + Gy²)"),
+    (
+        lambda gx, gy, k, x: np.hypot(correlate(x, SOBEL_X), correlate(x, SOBEL_X.T)),
+        "the result is the Sobel magnitude whatever kernel_x is: use the kernel_x argument",
+    ),
+)
 
 
 def gradient_magnitude_test(target: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> None:
-    """Check ``gradient_magnitude(image, kernel_x)`` = sqrt(Gx² + Gy²) with Gy from kernel_x.T."""
+    """Check ``gradient_magnitude(image, kernel_x)`` = sqrt(Gx² + Gy²) with Gy from kernel_x.T.
+
+    When the learner's function calls their ``conv2d`` (exercise 1), that is checked first.
+    Cases: a vertical step with the Sobel kernel, then a random image with the Scharr kernel (so a
+    hard-coded kernel shows).
+    """
+    require_callable(target, "gradient_magnitude")
+    check_earlier(target, "conv2d", 1, conv2d_test)
     check = Checker("gradient_magnitude")
-    sobel_x = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=float)
     step = np.zeros((6, 6))
     step[:, :3] = 10.0
-    got = check.call(target, step, sobel_x)
-    check.close(
-        "the magnitude on a vertical 10/0 step",
-        got,
-        np.tile([0.0, 40.0, 40.0, 0.0], (4, 1)),
-        hint="Gx = conv2d(image, kernel_x) is ±40 across the step and Gy = 0",
-    )
     image = np.random.default_rng(2).random((7, 9))
-    expected = np.hypot(correlate(image, sobel_x), correlate(image, sobel_x.T))
-    got = check.call(target, image, sobel_x)
-    check.close(
-        "a random 7×9 image",
-        got,
-        expected,
-        hint="the vertical-gradient kernel is kernel_x.T; magnitude = sqrt(Gx² + Gy²)",
+    cases = (
+        ("a vertical 10/0 step, Sobel kernel_x", step, SOBEL_X),
+        ("a random 7×9 image, Scharr kernel_x", image, SCHARR_X),
     )
+    for case, x, kernel_x in cases:
+        with check.case(case), check.preserves(image=x, kernel_x=kernel_x):
+            got = check.call(target, x, kernel_x.copy())
+        gx, gy = correlate(x, kernel_x), correlate(x, kernel_x.T)
+        expected = np.hypot(gx, gy)
+        if not check.shape(case, got, expected.shape, hint="conv2d's valid output size"):
+            break
+        got = np.asarray(got, dtype=float)
+        if not np.allclose(got, expected):
+            for mistake, explanation in _MAGNITUDE_MISTAKES:
+                if np.allclose(got, mistake(gx, gy, kernel_x, x)):
+                    check.fail(f"on {case}: {explanation}")
+                    break
+            else:
+                check.close(
+                    case,
+                    got,
+                    expected,
+                    hint="Gx = conv2d(image, kernel_x), Gy = conv2d(image, kernel_x.T), "
+                    "magnitude = sqrt(Gx² + Gy²)",
+                )
+        if check.failures:
+            break
     check.done()
 
 
+def _mse(image: np.ndarray, kernel: np.ndarray, target: np.ndarray) -> float:
+    return float(np.mean((correlate(image, kernel) - target) ** 2))
+
+
 def fit_kernel_test(target: Callable[..., tuple[np.ndarray, list[float]]]) -> None:
-    """Check ``fit_kernel(image, target, steps, learning_rate)`` recovers a known 3×3 kernel."""
+    """Check ``fit_kernel(image, target, steps, learning_rate)`` recovers a known 3×3 kernel.
+
+    - One step with ``learning_rate=0.0``: the kernel does not move, so ``losses[0]`` must be the
+      mean squared error of the returned kernel (a sum, an absolute error or a root shows here).
+    - 250 steps (not the default 300) at learning rate 0.05 from the image and the target edges:
+      one loss per step, the learned kernel within 0.05 of the true one, the loss falling 1000×.
+    """
     import tensorflow as tf
 
+    require_callable(target, "fit_kernel")
     check = Checker("fit_kernel")
     rng = np.random.default_rng(3)
     image = rng.random((20, 20)).astype(np.float32)
     true_kernel = np.array([[0.5, 0.0, -0.5], [1.0, 0.0, -1.0], [0.5, 0.0, -0.5]], np.float32)
     edges = tf.nn.conv2d(image[None, :, :, None], true_kernel[:, :, None, None], 1, "VALID")
     edges = edges.numpy()[0, :, :, 0]
-    result = check.call(target, image, edges, steps=300, learning_rate=0.05)
-    if check.true(
-        isinstance(result, tuple) and len(result) == 2,
-        f"fit_kernel must return a tuple (kernel, losses), got {type(result).__name__}",
-    ):
-        kernel, losses = result
-        hint = "f = H − H_out + 1 (the kernel size follows from the image and target shapes)"
-        if check.shape("kernel", kernel, (3, 3), hint=hint):
-            check.close(
-                "the learned kernel",
-                kernel,
-                true_kernel,
-                atol=0.05,
-                rtol=0.0,
-                hint="minimise mean((conv2d(image, kernel) − target)²) with Adam from zeros",
+    size_hint = "f = H − H_out + 1 (the kernel size follows from the image and target shapes)"
+
+    def result(case: str, steps: int, learning_rate: float) -> tuple[np.ndarray, list] | None:
+        with check.case(case), check.preserves(image=image, target=edges):
+            got = check.call(target, image, edges, steps=steps, learning_rate=learning_rate)
+        if not check.true(
+            isinstance(got, tuple | list) and len(got) == 2,
+            f"fit_kernel must return a tuple (kernel, losses), got {type(got).__name__}",
+        ):
+            return None
+        kernel, losses = got
+        if not check.shape("kernel", kernel, (3, 3), hint=size_hint):
+            return None
+        if not check.equal(
+            f"len(losses) with steps={steps}", len(losses), steps, hint="one loss value per step"
+        ):
+            return None
+        return np.asarray(kernel, dtype=np.float64), [float(loss) for loss in losses]
+
+    still = result("steps=1, learning_rate=0.0", 1, 0.0)
+    if still is not None:
+        kernel, (loss,) = still
+        mse = _mse(image, kernel, edges)
+        if not np.isclose(loss, mse, rtol=1e-3, atol=1e-6):
+            errors = correlate(image, kernel) - edges
+            named = (
+                (np.sum(errors**2), "it is the sum of the squared errors: take their mean"),
+                (np.mean(np.abs(errors)), "it is the mean absolute error: square the errors"),
+                (np.sqrt(mse), "it is the root of the mean squared error: do not take the root"),
             )
-        if check.equal("len(losses)", len(losses), 300, hint="one loss value per step"):
-            check.true(
-                losses[-1] < 1e-3 * losses[0],
-                f"the loss should fall over 1000×: it went from {losses[0]:.4g} to "
-                f"{losses[-1]:.4g}",
+            reason = next(
+                (why for value, why in named if np.isclose(loss, value, rtol=1e-3)),
+                "is learning_rate used (at 0.0 the kernel must not move)?",
             )
+            check.fail(
+                f"with steps=1 and learning_rate=0.0, losses[0] is {loss:.6g} but the mean "
+                f"squared error of the returned kernel is {mse:.6g}: {reason} "
+                "(hint: loss = mean((conv2d(image, kernel) − target)²))"
+            )
+    trained = None if check.failures else result("steps=250, learning_rate=0.05", 250, 0.05)
+    if trained is not None:
+        kernel, losses = trained
+        check.close(
+            "the learned kernel",
+            kernel,
+            true_kernel,
+            atol=0.05,
+            rtol=0.0,
+            hint="minimise mean((conv2d(image, kernel) − target)²) with Adam(learning_rate) "
+            "for `steps` steps",
+        )
+        check.true(
+            losses[-1] < 1e-3 * losses[0],
+            f"the loss should fall over 1000×: it went from {losses[0]:.4g} to {losses[-1]:.4g}",
+        )
     check.done()

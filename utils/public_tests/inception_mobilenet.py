@@ -24,14 +24,11 @@ def _model(block: Callable[..., Any], check: Checker, input_shape: tuple, *args:
 
     inputs = keras.Input(input_shape)
 
-    def explain(err: Exception) -> str:  # a layer rejected its input: say which call did it
-        first_line = str(err).partition("\n")[0]  # the message may be empty
-        return (
-            f"{check.name}(X, {', '.join(map(repr, args))}) on an input of shape "
-            f"{(None, *input_shape)} raised {type(err).__name__}: {first_line}"
-        )
-
-    built, outputs = check.call_or_fail(explain, block, inputs, *args)
+    call = (
+        f"{check.name}(X, {', '.join(map(repr, args))}) on an input of shape {(None, *input_shape)}"
+    )
+    with check.case(call):
+        built, outputs = check.attempt(block, inputs, *args)
     if not built:
         return None
     if not check.true(

@@ -217,13 +217,8 @@ def _block_case(
         kwargs["s"] = s
     inputs = keras.Input(X.shape[1:])
 
-    def explain(err: Exception) -> str:  # a crash inside the learner's code: say where
-        return (
-            f"{label}: building the block on a keras.Input raised {type(err).__name__}: {err}"
-            f" (hint: {_BLOCK_HINT})"
-        )
-
-    built, outputs = check.call_or_fail(explain, target, inputs, f, list(filters), **kwargs)
+    with check.case(f"{label}, built on a keras.Input", _BLOCK_HINT):
+        built, outputs = check.attempt(target, inputs, f, list(filters), **kwargs)
     if not built:
         return
     if outputs is None:
@@ -395,7 +390,7 @@ def resnet50_layers(
         add(place, ["BatchNormalization", shape, 4 * (channels or n_c)])
 
     def relu(place):
-        add(place, ["Activation", (None, n_h, n_w, n_c), 0, "relu"])
+        add(place, ["ReLU", (None, n_h, n_w, n_c), 0])
 
     n_h, n_w = n_h + 6, n_w + 6
     add("stage 1: zero padding 3", ["ZeroPadding2D", (None, n_h, n_w, n_c), 0, ((3, 3), (3, 3))])
@@ -445,10 +440,8 @@ def ResNet50_test(target: Callable[..., Any]) -> None:  # noqa: N802  (the cours
 
     check = Checker("ResNet50")
 
-    def explain(err: Exception) -> str:
-        return f"building the model raised {type(err).__name__}: {err}"
-
-    built, model = check.call_or_fail(explain, target, input_shape=(64, 64, 3), classes=6)
+    with check.case("ResNet50(input_shape=(64, 64, 3), classes=6)"):
+        built, model = check.attempt(target, input_shape=(64, 64, 3), classes=6)
     if not built:
         check.done()
     if not isinstance(model, keras.Model):
