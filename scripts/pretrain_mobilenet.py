@@ -4,20 +4,20 @@ Notebook 09 transfers a pre-trained MobileNetV2 to a new task with little data. 
 Keras's ImageNet MobileNetV2; offline there are no ImageNet weights, so this script makes the
 substitute the course ships: ``utils.transfer.mobilenet_v2_small`` (a 3×3 stem, five inverted
 residual blocks and a 1×1 convolution to 192 channels; 51,712 parameters) with a 5-way softmax
-(``utils.transfer.classifier``), pre-trained on one task — the digits 0–4 — and transferred in the
-notebook to another — the digits 5–9.
+(``utils.transfer.pretraining_model``), pre-trained on one task — the digits 0–4 — and
+transferred in the notebook to another — the digits 5–9.
 
-Data: ``utils.transfer.framed_digits(size=32, channels=3, digits=range(5))``: scikit-learn's digits
-0–4 drawn 20×20 in the middle of a 32×32 frame, 720 training and 181 test images. Training: Adam,
-learning rate 3e-3 decayed to 0 (cosine), batch 32, 30 epochs, random rotations (±18°), zooms
-(±15%) and shifts (±10%) — augmentation makes the features more general. ``utils.setup_notebook``
-seeds Python, NumPy and TensorFlow, enables op determinism and fixes TensorFlow to 2 threads, so a
-re-run on the same machine writes a byte-identical file.
+Data: ``utils.transfer.pretraining_digits()`` (``framed_digits(size=32, channels=3,
+digits=range(5))``): scikit-learn's digits 0–4 drawn 20×20 in the middle of a 32×32 frame, 720
+training and 181 test images. Training: Adam, learning rate 3e-3 decayed to 0 (cosine), batch 32, 30
+epochs, random rotations (±18°), zooms (±15%) and shifts (±10%) — augmentation makes the features
+more general. ``utils.setup_notebook`` seeds Python, NumPy and TensorFlow, enables op determinism
+and fixes TensorFlow to 2 threads, so a re-run on the same machine writes a byte-identical file.
 
 Usage (from the repository root)::
 
-    python scripts/pretrain_mobilenet.py                # train, write weights/, update the manifest
-    python scripts/pretrain_mobilenet.py --no-manifest  # only print the size and SHA-256
+    python -m scripts.pretrain_mobilenet                # train, write weights/, update the manifest
+    python -m scripts.pretrain_mobilenet --no-manifest  # only print the size and SHA-256
 
 It prints one line per 5 epochs, the test accuracy, the file's size and SHA-256, and (unless
 ``--no-manifest``) writes them into the ``mobilenet_v2_small_digits`` entry of
@@ -27,15 +27,21 @@ softmax), so a test can check the stated accuracy; the notebook keeps only the b
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-NAME = "mobilenet_v2_small_digits"
+import utils
+from scripts.shipping import ship_trained_network
+from utils.models import accuracy
+from utils.transfer import (
+    PRETRAINED_WEIGHTS,
+    PRETRAINING_SHAPE,
+    pretraining_digits,
+    pretraining_model,
+)
+
+NAME = PRETRAINED_WEIGHTS
 FILENAME = f"{NAME}.weights.h5"
-HOW = "python scripts/pretrain_mobilenet.py"
-INPUT_SHAPE = (32, 32, 3)
-DIGITS = range(5)
+HOW = "python -m scripts.pretrain_mobilenet"
 EPOCHS = 30
 BATCH_SIZE = 32
 LEARNING_RATE = 3e-3
@@ -43,37 +49,22 @@ SEED = 0
 DESCRIPTION = (
     "MobileNetV2-small (utils.transfer.mobilenet_v2_small: 3×3 stem, 5 inverted residual blocks, "
     "1×1 conv to 192) with its 5-way softmax ({params:,} parameters), pre-trained on the offline "
-    "digits 0–4 drawn 20×20 in 32×32×3 frames (utils.transfer.framed_digits, 720 training images, "
-    "augmented); test accuracy {accuracy}. Notebook 09's offline substitute for the ImageNet "
-    "MobileNetV2."
+    "digits 0–4 drawn 20×20 in 32×32×3 frames (utils.transfer.pretraining_digits, 720 training "
+    "images, augmented); test accuracy {accuracy}. Notebook 09's offline substitute for the "
+    "ImageNet MobileNetV2."
 )
 
 
-def pretrained_model():
-    """The pre-training model (backbone + 5-way softmax) with random weights."""
-    from utils.transfer import classifier, mobilenet_v2_small
-
-    return classifier(mobilenet_v2_small(INPUT_SHAPE), len(DIGITS))
-
-
-def load_data():
-    """The pre-training task: ``(X_train, Y_train, X_test, Y_test, classes)``, digits 0–4."""
-    from utils.transfer import framed_digits
-
-    return framed_digits(size=INPUT_SHAPE[0], channels=INPUT_SHAPE[2], digits=DIGITS)
-
-
-def train(epochs: int = EPOCHS):
+def train(epochs: int = EPOCHS) -> tuple[Any, tuple[int, int]]:
     """Pre-train from seed ``SEED``; returns the model and its (correct, total) on the test set."""
     import keras
     from keras import layers
 
-    from utils.models import accuracy
     from utils.training import EpochLog, cosine_adam
 
-    X_train, Y_train, X_test, Y_test, _ = load_data()
+    X_train, Y_train, X_test, Y_test, _ = pretraining_digits()
     keras.utils.set_random_seed(SEED)
-    model = pretrained_model()
+    model = pretraining_model()
     augment = keras.Sequential(
         [
             layers.RandomRotation(0.05, fill_mode="constant", seed=1),
@@ -82,7 +73,7 @@ def train(epochs: int = EPOCHS):
         ],
         name="augment",
     )
-    trainer = keras.Sequential([keras.Input(INPUT_SHAPE), augment, model])
+    trainer = keras.Sequential([keras.Input(PRETRAINING_SHAPE), augment, model])
     optimizer = cosine_adam(
         LEARNING_RATE, epochs=epochs, examples=len(X_train), batch_size=BATCH_SIZE
     )
@@ -105,13 +96,7 @@ def train(epochs: int = EPOCHS):
 
 
 def main(argv: list[str] | None = None) -> None:
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    import utils
-
     utils.setup_notebook(seed=SEED)  # seeds, op determinism, 2 TensorFlow threads, quiet logs
-    from utils.training import ship_trained_network
-
     ship_trained_network(
         train,
         name=NAME,

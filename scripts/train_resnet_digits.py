@@ -4,19 +4,19 @@ Notebook 04 builds ResNet50 from the graded bottleneck blocks, but ResNet50's we
 in float32: too big to ship. This script trains a much smaller residual network instead, whose
 weights the notebook loads: **ResNet-14**, the CIFAR-style network of He et al. (2016, §4.2) with
 ``n = 2`` *basic* blocks per stage (two 3×3 convolutions and an identity or 1×1 projection
-shortcut), 16/32/64 filters, and a stride-2 stem for 64×64 inputs: :func:`utils.models.resnet14`
+shortcut), 16/32/64 filters, and a stride-2 stem for 64×64 inputs: ``utils.models.resnet14``
 (its basic block differs from the graded identity/convolutional blocks, so nothing of the
 exercises is given away).
 
-Data: ``utils.datasets.load_digits(size=64, channels=3, digits=range(6), one_hot=True)``, 866
-training and 217 test images (the shape of the course's SIGNS set). Training is deterministic:
+Data: ``utils.models.resnet_digits()`` (notebook 04's data: the digits 0–5 at 64×64×3, one-hot),
+866 training and 217 test images (the shape of the course's SIGNS set). Training is deterministic:
 ``utils.setup_notebook`` seeds Python, NumPy and TensorFlow, enables op determinism and fixes
 TensorFlow to 2 threads, so a re-run on the same machine writes a byte-identical file.
 
 Usage (from the repository root)::
 
-    python scripts/train_resnet_digits.py              # train, write weights/, update the manifest
-    python scripts/train_resnet_digits.py --no-manifest  # only print the size and SHA-256
+    python -m scripts.train_resnet_digits                # train, write weights/, update manifest
+    python -m scripts.train_resnet_digits --no-manifest  # only print the size and SHA-256
 
 It prints one line per epoch, the test accuracy, and the file's size and SHA-256, and (unless
 ``--no-manifest``) writes them into the ``resnet14_digits`` entry of ``weights/MANIFEST.json``.
@@ -24,15 +24,15 @@ It prints one line per epoch, the test accuracy, and the file's size and SHA-256
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-NAME = "resnet14_digits"
+import utils
+from scripts.shipping import ship_trained_network
+from utils.models import RESNET14_WEIGHTS, accuracy, resnet14, resnet_digits
+
+NAME = RESNET14_WEIGHTS
 FILENAME = f"{NAME}.weights.h5"
-HOW = "python scripts/train_resnet_digits.py"
-INPUT_SHAPE = (64, 64, 3)
-CLASSES = 6
+HOW = "python -m scripts.train_resnet_digits"
 EPOCHS = 30
 BATCH_SIZE = 32
 LEARNING_RATE = 1e-3
@@ -40,18 +40,11 @@ SEED = 0
 DESCRIPTION = (
     "ResNet-14 (basic residual blocks, 16/32/64 filters, {params:,} parameters; "
     "utils.models.resnet14) trained on the offline digits 0–5 at 64×64×3 "
-    "(utils.datasets.load_digits, 866 training images); test accuracy {accuracy}."
+    "(utils.models.resnet_digits, 866 training images); test accuracy {accuracy}."
 )
 
 
-def load_data():
-    """The notebook's data: ``(X_train, Y_train, X_test, Y_test, classes)``, one-hot labels."""
-    from utils.datasets import load_digits
-
-    return load_digits(size=64, channels=3, digits=range(CLASSES), one_hot=True)
-
-
-def train(epochs: int = EPOCHS):
+def train(epochs: int = EPOCHS) -> tuple[Any, tuple[int, int]]:
     """Train ResNet-14 from seed ``SEED``; returns the model and its (correct, total) on the test.
 
     Adam, learning rate 1e-3 decayed to 0 over the run (cosine), batch 32, categorical
@@ -59,10 +52,9 @@ def train(epochs: int = EPOCHS):
     """
     import keras
 
-    from utils.models import accuracy, resnet14
     from utils.training import EpochLog, cosine_adam
 
-    X_train, Y_train, X_test, Y_test, _ = load_data()
+    X_train, Y_train, X_test, Y_test, _ = resnet_digits()
     keras.utils.set_random_seed(SEED)
     model = resnet14()
     optimizer = cosine_adam(
@@ -81,13 +73,7 @@ def train(epochs: int = EPOCHS):
 
 
 def main(argv: list[str] | None = None) -> None:
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    import utils
-
     utils.setup_notebook(seed=SEED)  # seeds, op determinism, 2 TensorFlow threads, quiet logs
-    from utils.training import ship_trained_network
-
     ship_trained_network(
         train,
         name=NAME,

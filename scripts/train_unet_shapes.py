@@ -20,8 +20,8 @@ a re-run on the same machine writes a byte-identical file.
 
 Usage (from the repository root)::
 
-    python scripts/train_unet_shapes.py                 # train, write weights/, update the manifest
-    python scripts/train_unet_shapes.py --no-manifest   # only print the size and SHA-256
+    python -m scripts.train_unet_shapes                 # train, write weights/, update the manifest
+    python -m scripts.train_unet_shapes --no-manifest   # only print the size and SHA-256
 
 It prints a line per epoch, the held-out pixel accuracy and the IoU and Dice of every class, and
 the file's size and SHA-256.
@@ -30,12 +30,15 @@ the file's size and SHA-256.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
+import utils
+from utils import segmentation as seg
+from utils.assets import record_shipped
+
 ROOT = Path(__file__).resolve().parent.parent
-HOW = "python scripts/train_unet_shapes.py"
+HOW = "python -m scripts.train_unet_shapes"
 DESCRIPTION = (
     "Compact U-Net (utils.segmentation.compact_unet: 96×96×3 → 4 classes, 12/24/48 filters and a "
     "96-filter bottleneck, batch norm; {params:,} parameters) trained on {train:,} generated "
@@ -47,10 +50,6 @@ DESCRIPTION = (
 
 
 def main(argv: list[str] | None = None) -> None:
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    from utils import segmentation as seg
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=seg.EPOCHS, help=f"default {seg.EPOCHS}")
     parser.add_argument("--train-images", type=int, default=seg.TRAIN["n_images"])
@@ -59,8 +58,6 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.epochs < 1 or args.train_images < 1:
         parser.error("--epochs and --train-images must be >= 1")
-
-    import utils
 
     utils.setup_notebook(seed=seg.SEED)  # seeds, op determinism, 2 TensorFlow threads, quiet logs
     import keras
@@ -87,9 +84,6 @@ def ship(
 ) -> dict:
     """Save the weights of a trained compact U-Net (without the optimizer's state: a fresh copy
     of the network holds them), evaluate them on the held-out scenes and record the file."""
-    from utils import segmentation as seg
-    from utils.assets import record_shipped
-
     out.parent.mkdir(parents=True, exist_ok=True)
     weights_only = seg.compact_unet()
     weights_only.set_weights(model.get_weights())

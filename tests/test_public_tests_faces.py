@@ -14,7 +14,7 @@ from tests.public_test_helpers import (
     not_implemented,
     returns_none,
 )
-from utils.faces import prepare_face
+from utils.face_alignment import prepare_face
 from utils.public_tests import faces as tests
 
 NOTEBOOK = "07_face_recognition.ipynb"

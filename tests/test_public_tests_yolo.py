@@ -14,7 +14,7 @@ from tests.public_test_helpers import (
     not_implemented,
     returns_none,
 )
-from utils.detection import check_box, check_scored_boxes, check_yolo_boxes
+from utils.boxes import check_box, check_scored_boxes, check_yolo_boxes
 from utils.public_tests import yolo as tests
 
 NOTEBOOK = "06_object_detection_yolo.ipynb"

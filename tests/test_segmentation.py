@@ -18,7 +18,7 @@ from PIL import Image
 
 from utils import segmentation as seg
 from utils.assets import Asset, registry, resolve, sha256sum
-from utils.detection import make_shapes_dataset
+from utils.shapes_dataset import make_shapes_dataset
 
 # --------------------------------------------------------------------------------------------
 # The generated dataset
@@ -233,10 +233,10 @@ def asset():
 def test_manifest_entry_describes_the_shipped_file(asset):
     path = asset.folder / asset.filename
     assert asset.filename == seg.FILENAME and asset.folder.name == "weights"
-    assert path.is_file(), f"{path} is missing: run python scripts/train_unet_shapes.py"
+    assert path.is_file(), f"{path} is missing: run python -m scripts.train_unet_shapes"
     assert path.stat().st_size == asset.size_bytes <= 2 * 1024 * 1024
     assert sha256sum(path) == asset.sha256
-    assert asset.how == "python scripts/train_unet_shapes.py"
+    assert asset.how == "python -m scripts.train_unet_shapes"
     assert asset.url is None and asset.offline is None
     assert seg.stated_mean_iou(asset.description) >= 0.85
 

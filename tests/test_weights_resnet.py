@@ -1,6 +1,6 @@
 """The shipped ResNet-14 weights: the file the manifest describes, loadable, as accurate as stated.
 
-``weights/resnet14_digits.weights.h5`` is written by ``python scripts/train_resnet_digits.py``
+``weights/resnet14_digits.weights.h5`` is written by ``python -m scripts.train_resnet_digits``
 (which also writes its manifest entry); notebook 04 loads it through ``utils.assets.resolve``.
 """
 
@@ -13,7 +13,7 @@ import pytest
 
 from scripts import train_resnet_digits as script
 from utils.assets import registry, resolve, sha256sum
-from utils.models import accuracy, resnet14
+from utils.models import accuracy, resnet14, resnet_digits
 
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -32,10 +32,10 @@ def stated_accuracy(description: str) -> tuple[int, int]:
 def test_manifest_entry_describes_the_shipped_file(asset):
     path = asset.folder / asset.filename
     assert asset.filename == script.FILENAME and asset.folder.name == "weights"
-    assert path.is_file(), f"{path} is missing: run python scripts/train_resnet_digits.py"
+    assert path.is_file(), f"{path} is missing: run python -m scripts.train_resnet_digits"
     assert path.stat().st_size == asset.size_bytes <= MAX_BYTES
     assert sha256sum(path) == asset.sha256
-    assert asset.how == "python scripts/train_resnet_digits.py"
+    assert asset.how == script.HOW == "python -m scripts.train_resnet_digits"
     assert asset.url is None and asset.offline is None and asset.cache_subdir == "models"
     correct, total = stated_accuracy(asset.description)
     assert total == 217 and correct / total >= 0.95
@@ -51,7 +51,7 @@ def test_weights_load_and_reach_the_stated_test_accuracy(asset):
     model = resnet14()
     model.load_weights(resolve(script.NAME, offline=True))
     assert model.count_params() == 176_118
-    _, _, X_test, Y_test, classes = script.load_data()
+    _, _, X_test, Y_test, classes = resnet_digits()
     assert X_test.shape == (217, 64, 64, 3) and list(classes) == [0, 1, 2, 3, 4, 5]
     correct, total = accuracy(model, X_test, Y_test)
     assert total == 217

@@ -224,6 +224,6 @@ def prewhiten(images: np.ndarray) -> np.ndarray:
 
 def facenet_inputs(faces: Sequence[Any] | np.ndarray) -> np.ndarray:
     """Face crops (any size; paths, gray, RGB or RGBA, uint8 or float) → (m, 160, 160, 3) input."""
-    from utils.faces import prepare_faces
+    from utils.face_alignment import prepare_faces
 
     return prewhiten(prepare_faces(faces, INPUT_SIZE) * 255.0)

@@ -1,4 +1,10 @@
-"""Network architectures the course ships trained weights for (none is a graded exercise)."""
+"""Network architectures the course ships trained weights for (none is a graded exercise).
+
+- :func:`resnet14`: the compact residual network of notebook 04, trained by
+  ``python -m scripts.train_resnet_digits`` on :func:`resnet_digits` and shipped as the asset
+  :data:`RESNET14_WEIGHTS`.
+- :func:`accuracy`: (correct, total) of a classifier on a labelled set.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import numpy as np
 
 RESNET14_STAGES = ((16, 1), (32, 2), (64, 2))  # (filters, stride of the stage's first block)
 RESNET14_BLOCKS_PER_STAGE = 2
+RESNET14_WEIGHTS = "resnet14_digits"  # the shipped weights (utils.assets.resolve)
 
 
 def resnet14(input_shape: tuple[int, int, int] = (64, 64, 3), classes: int = 6) -> Any:
@@ -57,6 +64,21 @@ def resnet14(input_shape: tuple[int, int, int] = (64, 64, 3), classes: int = 6) 
     x = layers.GlobalAveragePooling2D(name="pool")(x)
     outputs = layers.Dense(classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="resnet14")
+
+
+def resnet_digits() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Notebook 04's data and ResNet-14's training set: the offline digits 0–5 at 64×64×3.
+
+    ``utils.datasets.load_digits(size=64, channels=3, digits=range(6), one_hot=True)``: the shape
+    of the course's SIGNS set.
+
+    Returns:
+        ``(X_train, Y_train, X_test, Y_test, classes)``: 866 training and 217 test images
+        (m, 64, 64, 3) float32 in [0, 1], one-hot labels (m, 6), and the digits 0–5.
+    """
+    from utils.datasets import load_digits
+
+    return load_digits(size=64, channels=3, digits=range(6), one_hot=True)
 
 
 def accuracy(model: Any, X: np.ndarray, Y: np.ndarray) -> tuple[int, int]:

@@ -2,7 +2,7 @@
 
 Each function draws one figure and shows it (``plt.show()``), so a notebook cell displays it
 exactly once; it returns nothing. :func:`image_grid` is the grid of panels that
-:func:`show_images` and ``utils.detection.show_detections`` draw into.
+:func:`show_images` and ``utils.box_drawing.show_detections`` draw into.
 """
 
 from __future__ import annotations

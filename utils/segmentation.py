@@ -1,6 +1,6 @@
 """Semantic segmentation helpers that are not exercises: data, a compact U-Net, metrics, overlays.
 
-- :func:`make_segmentation_dataset`: the generated scenes of ``utils.detection`` (discs,
+- :func:`make_segmentation_dataset`: the generated scenes of ``utils.shapes_dataset`` (discs,
   triangles and horse silhouettes pasted on crops of real photos) with their **exact** masks: a
   class per pixel (0 is the background) and an instance per pixel (which object owns it).
 - :func:`compact_unet` and the settings of the shipped network (:data:`INPUT_SHAPE`,
@@ -66,7 +66,7 @@ class SegmentationSet:
     Attributes:
         images: (n, H, W, 3) float32 in [0, 1].
         masks: (n, H, W) int64 class of each pixel, 0 for the background, ``k + 1`` for class
-            ``k`` of ``utils.detection.SHAPE_CLASSES`` (so an index into ``class_names``).
+            ``k`` of ``utils.shapes_dataset.SHAPE_CLASSES`` (so an index into ``class_names``).
         instances: (n, H, W) int16 owner of each pixel, 0 for the background, ``j + 1`` for the
             image's object ``j``.
         classes: n int arrays (k_i,), the class of each object, an index into ``class_names``.
@@ -118,7 +118,7 @@ def make_segmentation_dataset(
 ) -> SegmentationSet:
     """Generated scenes with exact class and instance masks.
 
-    The images are those of ``utils.detection.make_shapes_dataset`` with the same arguments
+    The images are those of ``utils.shapes_dataset.make_shapes_dataset`` with the same arguments
     (1 to 4 discs, triangles or horse silhouettes per crop of a real photo; overlaps allowed, each
     object keeps at least 75% of its pixels visible); the instance map is the one that function
     paints the objects into, so every mask is exact to the pixel.
@@ -134,7 +134,7 @@ def make_segmentation_dataset(
     Returns:
         A :class:`SegmentationSet`.
     """
-    from utils.detection import SHAPE_CLASSES, make_shapes_dataset
+    from utils.shapes_dataset import SHAPE_CLASSES, make_shapes_dataset
 
     for forbidden in ("masks", "uint8"):
         if forbidden in options:

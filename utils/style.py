@@ -68,35 +68,6 @@ def random_kernels(seed: int = SEED) -> dict[str, np.ndarray]:
     return kernels
 
 
-def calibrate_scales(
-    photos: np.ndarray, kernels: dict[str, np.ndarray]
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per-channel (scale, bias) making every pre-activation zero-mean, unit-variance on ``photos``.
-
-    Layer by layer (data-dependent initialisation, as LSUV): the convolution of the previous
-    layer's ReLU output is measured over all photos and positions, and each output channel ``c``
-    gets ``scale[c] = 1 / std[c]`` and ``bias[c] = −mean[c] / std[c]``.
-
-    Args:
-        photos: (N, H, W, 3) float32 images in [0, 1] (preprocessed inside, as the extractor does).
-        kernels: from :func:`random_kernels`.
-    """
-    import tensorflow as tf
-    from keras.applications.vgg19 import preprocess_input
-
-    x = tf.constant(preprocess_input(np.asarray(photos, np.float32) * 255.0))
-    scales = {}
-    for name, _ in vgg19_conv_shapes():
-        if name.endswith("_conv1") and not name.startswith("block1"):
-            x = tf.nn.max_pool2d(x, 2, 2, "VALID")
-        z = tf.nn.conv2d(x, kernels[name], 1, "SAME")
-        mean = tf.reduce_mean(z, axis=(0, 1, 2))
-        std = tf.math.reduce_std(z, axis=(0, 1, 2)) + 1e-6
-        scales[name] = ((1.0 / std).numpy(), (-mean / std).numpy())
-        x = tf.nn.relu((z - mean) / std)
-    return scales
-
-
 def load_vgg19(source: str = "auto", *, seed: int = SEED, verbose: bool = True) -> tuple[Any, str]:
     """``keras.applications.VGG19(include_top=False)`` with the weights ``source`` says.
 

@@ -2,8 +2,10 @@
 
 Notebook 09 transfers a pre-trained MobileNetV2 to a task with 100 training images. Online that is
 Keras's ImageNet MobileNetV2; offline it is :func:`mobilenet_v2_small`, pre-trained by
-``scripts/pretrain_mobilenet.py`` on the digits 0–4 of :func:`framed_digits` and shipped in
-``weights/``. :func:`classifier` puts a new softmax on either backbone. None of this is a graded
+``python -m scripts.pretrain_mobilenet`` on the digits 0–4 of :func:`framed_digits` and shipped in
+``weights/`` (asset :data:`PRETRAINED_WEIGHTS`). :func:`classifier` puts a new softmax on either
+backbone. What the notebook and the script share is here: the pre-training task
+(:func:`pretraining_digits`) and network (:func:`pretraining_model`). None of this is a graded
 exercise.
 """
 
@@ -19,6 +21,10 @@ import numpy as np
 MOBILENET_V2_SMALL_BLOCKS = ((1, 16, 1), (4, 24, 2), (4, 24, 1), (4, 48, 2), (4, 48, 1))
 MOBILENET_V2_SMALL_LAST_CHANNELS = 192
 BN_MOMENTUM = 0.9  # short trainings: the moving statistics must follow (see notebook 05)
+# The pre-training of the shipped backbone: its weights, input shape and task (the digits 0–4).
+PRETRAINED_WEIGHTS = "mobilenet_v2_small_digits"  # the asset (utils.assets.resolve)
+PRETRAINING_SHAPE = (32, 32, 3)
+PRETRAINING_DIGITS = range(5)
 
 
 def framed_digits(
@@ -150,3 +156,24 @@ def classifier(base: Any, classes: int) -> Any:
     x = layers.GlobalAveragePooling2D(name="pool")(base(x))
     outputs = layers.Dense(classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name=f"{base.name}_classifier")
+
+
+def pretraining_digits() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The pre-training task: the digits 0–4 in 32×32×3 frames (:func:`framed_digits`).
+
+    Returns:
+        ``(X_train, Y_train, X_test, Y_test, classes)``: 720 training and 181 test images
+        (m, 32, 32, 3) float32 in [0, 1], integer labels 0–4.
+    """
+    size, _, channels = PRETRAINING_SHAPE
+    return framed_digits(size=size, channels=channels, digits=PRETRAINING_DIGITS)
+
+
+def pretraining_model() -> Any:
+    """The pre-training network, random weights: :func:`mobilenet_v2_small` with a 5-way softmax.
+
+    (m, 32, 32, 3) images in [0, 1] → (m, 5) probabilities; 52,677 parameters. The shipped file
+    :data:`PRETRAINED_WEIGHTS` holds its weights; ``get_layer("mobilenet_v2_small")`` is the
+    backbone.
+    """
+    return classifier(mobilenet_v2_small(PRETRAINING_SHAPE), len(PRETRAINING_DIGITS))

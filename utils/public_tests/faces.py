@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from utils.faces import prepare_face
+from utils.face_alignment import prepare_face
 from utils.testing import Checker
 
 HINT_TRIPLET = (

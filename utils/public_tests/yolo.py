@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from utils.detection import library_eval, library_nms
+from utils.nms import library_eval, library_nms
 from utils.testing import Checker
 
 
