@@ -56,7 +56,7 @@ def test_correct_work_passes(test, implementation, capsys):
 
 def test_conv2d_with_a_flipped_kernel_is_told_the_formula():
     message = failure(edges.conv2d_test, lambda image, kernel: conv2d(image, np.flip(kernel)))
-    assert "conv2d flipped the kernel on the course's 6×6" in message
+    assert "the course's 6×6 ⋆ vertical-edge example: conv2d flipped the kernel" in message
     assert "no kernel flip" in message
 
 

@@ -55,6 +55,17 @@ def test_close_respects_atol_and_rtol():
     assert len(check.failures) == 1
 
 
+def test_close_names_a_usual_mistake_it_recognises():
+    expected = np.array([1.0, 2.0, 3.0])
+    mistakes = [(expected**2, "it is squared"), (lambda: expected + 1, "the bias is added twice")]
+    check = Checker("f")
+    assert check.close("y", expected, expected, mistakes=mistakes)
+    assert not check.close("y", expected + 1, expected, mistakes=mistakes)
+    assert not check.close("y", expected * 3, expected, mistakes=mistakes)
+    assert check.failures[0] == "y: the bias is added twice"
+    assert check.failures[1].startswith("y: 3 of 3 values are wrong")
+
+
 def test_shape_mismatch_names_both_shapes_and_the_hint(capsys):
     check = Checker("conv2d")
     ok = check.close("the output", np.zeros((4, 5)), np.zeros((3, 3)), hint="H - f + 1")

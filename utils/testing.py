@@ -22,7 +22,7 @@ import contextlib
 import io
 import sysconfig
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -336,11 +336,15 @@ class Checker:
         atol: float = 1e-6,
         rtol: float = 1e-5,
         hint: str = "",
+        mistakes: Iterable[tuple[Any, str]] = (),
     ) -> bool:
         """``got`` has ``expected``'s shape and values within ``atol + rtol·|expected|``.
 
-        On a mismatch the message gives the number of wrong entries and the worst one: its index,
-        the value got and the value expected.
+        On a mismatch, when ``got`` is (within the same tolerance) what one of the usual
+        ``mistakes`` computes — pairs of (its value, or a function of no arguments computing it;
+        the explanation) — the failure is ``"<what>: <explanation>"``. Otherwise the message gives
+        the number of wrong entries and the worst one: its index, the value got and the value
+        expected.
         """
         expected = np.asarray(expected)
         if not self.shape(what, got, expected.shape, hint):
@@ -352,6 +356,10 @@ class Checker:
         bad = error > atol + rtol * np.abs(expected)
         if not bad.any():
             return True
+        for mistake, explanation in mistakes:
+            wrong = np.asarray(mistake() if callable(mistake) else mistake, dtype=np.float64)
+            if wrong.shape == got.shape and np.allclose(got, wrong, rtol=rtol, atol=atol):
+                return self.fail(f"{what}: {explanation}")
         worst = np.unravel_index(np.argmax(np.where(bad, error, -1.0)), expected.shape)
         at = f" at index {tuple(int(i) for i in worst)}" if expected.ndim else ""
         return self.fail(

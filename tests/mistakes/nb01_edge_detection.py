@@ -11,7 +11,7 @@ CATALOGUE = [
 def conv2d(image, kernel):
     return signal.convolve2d(image, kernel, mode="valid")
 """,
-        says=r"conv2d flipped the kernel on the course's 6×6",
+        says=r"the course's 6×6 ⋆ vertical-edge example: conv2d flipped the kernel",
     ),
     Wrong(
         "conv2d",
