@@ -2,26 +2,28 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# The stamp is a copy of the requirements the venv was built from: editing requirements.txt
-# re-installs.
+# The stamp is a copy of the requirements the venv was built from: editing requirements.txt or
+# pyproject.toml re-installs.
 STAMP := $(VENV)/requirements.installed
-NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+NB ?=
 
-.PHONY: install lab test test-perturbed test-colab run lint format clean release autograde \
-	grade-solutions
+.PHONY: install lab test test-perturbed test-colab notebooks run lint format clean release \
+	autograde grade-solutions
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 10) else "Python >= 3.10 is needed, $(PYTHON) is %d.%d" % v[:2])'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	cp requirements.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
+		--no-build-isolation --editable .
+	cat requirements.txt pyproject.toml > $(STAMP)
 
-lab: install  ## open JupyterLab on the notebooks
+lab: install  ## open JupyterLab on the learner's notebooks
 	$(BIN)/jupyter lab notebooks/
 
-test: install  ## every test: utils unit tests, lint, nbval over every notebook
+test: install  ## every test: unit tests, lint, fresh builds, nbval over every instructor notebook
 	COURSE_OFFLINE=1 $(BIN)/python -m pytest
 
 # The lanes where the course is used (.ci/run runs them after `make test`):
@@ -30,17 +32,18 @@ test: install  ## every test: utils unit tests, lint, nbval over every notebook
 # - Colab: every notebook opened alone, as from its badge, in a Python 3.13 venv with Colab's
 #   versions (tests/colab/requirements.txt); clones the committed HEAD of this checkout.
 test-perturbed: install  ## the notebooks again with other float rounding
-	COURSE_TF_THREADS=3 COURSE_OFFLINE=1 $(BIN)/python -m pytest notebooks
+	COURSE_TF_THREADS=3 COURSE_OFFLINE=1 $(BIN)/python -m pytest instructor
 
 test-colab: install  ## every notebook as opened from its Colab badge, under Colab's versions
-	$(BIN)/python tests/colab/lane.py
+	$(BIN)/python -m tests.colab.lane
 
-# Re-execute every notebook in place, the way the tests run them (offline; native stderr not
-# captured, as under pytest). How maintainers refresh the stored outputs: `make run`, or one
-# notebook with `make run NOTEBOOKS=notebooks/01_edge_detection.ipynb`.
-run: install
-	PYTEST_CURRENT_TEST=make-run COURSE_OFFLINE=1 $(BIN)/jupyter nbconvert --to notebook \
-		--execute --inplace --ExecutePreprocessor.timeout=600 $(NOTEBOOKS)
+# The two builds of each source/NN_topic.py (docs/NOTEBOOK_CONVENTIONS.md): instructor/ (executed when its
+# code changed, offline, as the tests run it) and notebooks/ (the learner's). One: NB=NN_topic.
+notebooks: install  ## build instructor/ and notebooks/ from source/ (NB=NN_topic for one)
+	$(BIN)/python -m tools.build_notebooks $(NB)
+
+run: install  ## re-execute the instructor notebooks even if their code is unchanged (NB= for one)
+	$(BIN)/python -m tools.build_notebooks --execute $(NB)
 
 lint: install  ## ruff over the code and the notebooks
 	$(BIN)/ruff check .
@@ -58,7 +61,6 @@ clean:
 # The student versions, autograding and feedback, driven through nbgrader by `python -m grading`
 # (README "Grading with nbgrader"; `$(BIN)/python -m grading <command> --help`). Notebook
 # NN_topic is assignment NN_topic.
-NB ?=
 SUBMISSIONS ?= submitted
 GRADES ?= grades
 TIMEOUT ?=

@@ -7,13 +7,10 @@ Training cells that declare ``# tolerance: ...`` are compared within it
 """
 
 import os
-import sys
-from pathlib import Path
 
 import matplotlib
 
 os.environ["COURSE_OFFLINE"] = "1"
 matplotlib.use("Agg")  # unit tests draw off-screen; notebook kernels keep their inline backend
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 pytest_plugins = ["tests.nbval_tolerance", "pytester"]

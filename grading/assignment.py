@@ -19,7 +19,7 @@ import nbformat
 from nbformat import NotebookNode
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOKS = REPO / "notebooks"
+NOTEBOOKS = REPO / "instructor"  # the instructor notebooks, built from source/ (tools/)
 HIDDEN = re.compile(r"\n*### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS\n?", re.S)
 
 # Test cells judged in the grader: the test code runs in the grader's process, the student's

@@ -35,7 +35,7 @@ from grading import autograde as autograding
 from grading import sandbox
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOKS = REPO / "notebooks"
+NOTEBOOKS = REPO / "instructor"  # the instructor notebooks, built from source/ (tools/)
 COURSE_ID = "convnets-keras"
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 DEFAULT_TIMEOUT = 300  # seconds per cell; cells that train a network take a while on a laptop CPU

@@ -50,7 +50,7 @@ def run(copies: int, workers: int, folder: Path) -> tuple[float, int]:
         for name in MEASURED:
             target = submissions / f"student{index:02d}" / name
             target.mkdir(parents=True)
-            shutil.copyfile(REPO / "notebooks" / f"{name}.ipynb", target / f"{name}.ipynb")
+            shutil.copyfile(REPO / "instructor" / f"{name}.ipynb", target / f"{name}.ipynb")
     start = time.perf_counter()
     outcomes = course.autograde(submissions, folder / f"grades-{workers}", 300, workers=workers)
     seconds = time.perf_counter() - start

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "instructor"
 
 
 def solution_source(notebook: str, grade_id: str) -> str:
-    """The source of the solution cell ``grade_id`` of ``notebooks/<notebook>``."""
+    """The source of the solution cell ``grade_id`` of ``instructor/<notebook>``."""
     cells = json.loads((NOTEBOOKS / notebook).read_text(encoding="utf-8"))["cells"]
     for cell in cells:
         if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:

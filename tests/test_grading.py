@@ -31,7 +31,7 @@ import pytest
 from grading import cli, course, sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "instructor").glob("[0-9][0-9]_*.ipynb"))
 QUICK = "02_padding_and_strides"
 FIRST = "01_edge_detection"
 OTHERS = ("06_object_detection_yolo", "09_transfer_learning_and_augmentation")  # trusted too
@@ -169,7 +169,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory, released: Path) -> SimpleNa
     tmp = tmp_path_factory.mktemp("class")
     submissions = tmp / "submitted"
     out = tmp / "grades"
-    solution = ROOT / "notebooks" / f"{QUICK}.ipynb"
+    solution = ROOT / "instructor" / f"{QUICK}.ipynb"
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
@@ -222,14 +222,14 @@ def graded(tmp_path_factory: pytest.TempPathFactory, released: Path) -> SimpleNa
     stub_all(cheater, "return np.zeros(1), None")
     cell(cheater, "zero_pad").source = CHEAT + cell(cheater, "zero_pad").source
     hand_in("cheater", cheater)
-    cheater01 = minimal(ROOT / "notebooks" / f"{FIRST}.ipynb")
+    cheater01 = minimal(ROOT / "instructor" / f"{FIRST}.ipynb")
     stub_all(cheater01, "return np.zeros((4, 4)), [1.0, 0.0]")
     cell(cheater01, "conv2d").source = CHEAT + cell(cheater01, "conv2d").source
     hand_in("cheater", cheater01, FIRST)
-    hand_in("zoë", minimal(ROOT / "notebooks" / f"{FIRST}.ipynb"), FIRST)
+    hand_in("zoë", minimal(ROOT / "instructor" / f"{FIRST}.ipynb"), FIRST)
     for other in (*OTHERS, IN_KERNEL):
-        hand_in("zoë", minimal(ROOT / "notebooks" / f"{other}.ipynb"), other)
-    cheater06 = minimal(ROOT / "notebooks" / f"{OTHERS[0]}.ipynb")
+        hand_in("zoë", minimal(ROOT / "instructor" / f"{other}.ipynb"), other)
+    cheater06 = minimal(ROOT / "instructor" / f"{OTHERS[0]}.ipynb")
     stub_all(cheater06, "return tf.zeros((1, 4)), tf.zeros((1,)), tf.zeros((1,), tf.int64)")
     first_solution = next(
         c for c in cheater06.cells if c.metadata.get("nbgrader", {}).get("solution")
@@ -303,7 +303,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory, released: Path) -> SimpleNa
         scores=scores,
         ids=grade_ids(nbformat.read(solution, 4)),
         all_ids={
-            name: grade_ids(nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", 4))
+            name: grade_ids(nbformat.read(ROOT / "instructor" / f"{name}.ipynb", 4))
             for name in (FIRST, QUICK, *OTHERS, IN_KERNEL)
         },
     )
@@ -384,7 +384,7 @@ def test_bad_arguments_are_named_with_what_was_expected(tmp_path, capsys):
 def test_submissions_and_the_course_are_only_read(graded):
     assert digests(graded.submissions) == graded.before
     assert (ROOT / "utils" / "__init__.py").read_text() == graded.init_before
-    assert (ROOT / "notebooks" / f"{QUICK}.ipynb").is_file()
+    assert (ROOT / "instructor" / f"{QUICK}.ipynb").is_file()
 
 
 def test_scores_have_a_row_per_student_and_exercise_and_totals(graded):

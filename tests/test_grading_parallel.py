@@ -29,7 +29,7 @@ pytestmark = [
 def test_a_worker_killed_mid_submission_loses_nothing(tmp_path):
     from dask.distributed import Client, LocalCluster
 
-    nb = nbformat.read(ROOT / "notebooks" / f"{QUICK}.ipynb", 4)
+    nb = nbformat.read(ROOT / "instructor" / f"{QUICK}.ipynb", 4)
     setup = next(c for c in nb.cells if c.cell_type == "code")
     nb.cells = [setup, nbformat.v4.new_code_cell("import time\ntime.sleep(5)")] + [
         c for c in nb.cells if "nbgrader" in c.metadata

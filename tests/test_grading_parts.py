@@ -101,7 +101,7 @@ def test_the_sandbox_binds_only_the_course_read_only(tmp_path):
     assert {"/tmp", "/course/notebooks"} <= tmpfs  # private, size-limited scratch
     assert argv.count("--size") == 2
     sources = {src for kind, src, _ in pairs if kind in ("--bind", "--ro-bind")}
-    assert str(ROOT) not in sources and str(ROOT / "notebooks") not in sources
+    assert str(ROOT) not in sources and str(ROOT / "instructor") not in sources
     assert str(ROOT / "grading") not in sources and "/" not in sources
     assert ("--ro-bind", str(ROOT / "utils"), "/course/utils") in pairs
 
@@ -150,7 +150,7 @@ def _gid(cell: nbformat.NotebookNode) -> str | None:
 
 def test_cells_are_lined_up_with_the_instructors():
     task = assignment.load(QUICK)
-    nb = nbformat.read(ROOT / "notebooks" / f"{QUICK}.ipynb", 4)
+    nb = nbformat.read(ROOT / "instructor" / f"{QUICK}.ipynb", 4)
     tests = [c for c in nb.cells if _gid(c) in task.tests]
     nb.cells.remove(tests[2])  # deleted: goes back after the solution it followed
     tests[0].source = "pass"  # edited: the original runs
@@ -167,13 +167,13 @@ def test_cells_are_lined_up_with_the_instructors():
 
 def test_a_notebook_of_another_assignment_is_not_graded_and_says_which():
     result = runner.Result("s", FIRST)
-    nb = nbformat.read(ROOT / "notebooks" / f"{QUICK}.ipynb", 4)
+    nb = nbformat.read(ROOT / "instructor" / f"{QUICK}.ipynb", 4)
     assert runner.plan(nb, assignment.load(FIRST), result) is None
     assert result.reason == f"this is a notebook of {QUICK}, not {FIRST}"
 
 
 def test_any_nbformat_version_and_kernel_name_is_read():
-    nb = nbformat.read(ROOT / "notebooks" / f"{QUICK}.ipynb", 4)
+    nb = nbformat.read(ROOT / "instructor" / f"{QUICK}.ipynb", 4)
     nb.metadata.kernelspec.name = "conda-env-weird-py"
     old = runner.read_notebook(nbformat.writes(nbformat.convert(copy.deepcopy(nb), 3)))
     assert [c.source for c in old.cells if c.cell_type == "code"] == [
@@ -188,7 +188,7 @@ def test_any_nbformat_version_and_kernel_name_is_read():
 
 
 def test_every_folder_becomes_a_job_or_a_reason(tmp_path):
-    notebook = (ROOT / "notebooks" / f"{QUICK}.ipynb").read_text()
+    notebook = (ROOT / "instructor" / f"{QUICK}.ipynb").read_text()
     for student in ("bob ", "smith, john", "zoë", ".dot"):
         (tmp_path / student / QUICK).mkdir(parents=True)
         (tmp_path / student / QUICK / f"{QUICK}.ipynb").write_text(notebook)
@@ -206,7 +206,7 @@ def test_every_folder_becomes_a_job_or_a_reason(tmp_path):
     (tmp_path / "ann" / "05_typo").mkdir(parents=True)
     (tmp_path / "linker" / QUICK).mkdir(parents=True)
     (tmp_path / "linker" / QUICK / f"{QUICK}.ipynb").symlink_to(
-        ROOT / "notebooks" / f"{QUICK}.ipynb"
+        ROOT / "instructor" / f"{QUICK}.ipynb"
     )
     jobs, listed = autograde.discover(tmp_path, 10, False)
     graded = {(job["student"], job["assignment"]) for job in jobs}
@@ -272,7 +272,7 @@ def test_outputs_are_capped_per_cell_and_per_notebook():
 @pytest.mark.slow
 def test_unsafe_grading_runs_without_a_sandbox_and_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(sandbox, "available", lambda: "bubblewrap is not installed")
-    nb = nbformat.read(ROOT / "notebooks" / f"{QUICK}.ipynb", 4)
+    nb = nbformat.read(ROOT / "instructor" / f"{QUICK}.ipynb", 4)
     setup = next(c for c in nb.cells if c.cell_type == "code")
     nb.cells = [setup] + [c for c in nb.cells if _gid(c) in ("zero_pad", "zero_pad_test")]
     folder = tmp_path / "in" / "ann" / QUICK

@@ -117,6 +117,12 @@ def notebook(first_source: str, printed: str, stored: str) -> dict:
     }
 
 
+@pytest.fixture(autouse=True)
+def _plugin_importable(monkeypatch):
+    """pytester's subprocesses import the plugin ``tests.nbval_tolerance`` from this checkout."""
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("declaration", "printed", "outcome"),
@@ -135,10 +141,7 @@ def test_nbval_compares_a_declaring_cell_within_its_tolerance(
     stored = "accuracy 97.1%, loss 0.42"
     path = pytester.path / "cell.ipynb"
     path.write_text(json.dumps(notebook(declaration, printed, stored)))
-    (pytester.path / "conftest.py").write_text(
-        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n"
-        "pytest_plugins = ['tests.nbval_tolerance']\n"
-    )
+    (pytester.path / "conftest.py").write_text("pytest_plugins = ['tests.nbval_tolerance']\n")
     result = pytester.runpytest_subprocess(
         "--nbval", "--nbval-current-env", "-p", "no:cacheprovider"
     )
@@ -154,14 +157,14 @@ PERTURBED = {"COURSE_TF_THREADS": "3"}  # other float rounding, as `make test-pe
 
 # (notebook, index of its training code cell, how it sets the learning rate, the same set to 0)
 TRAINING_CELLS = [
-    ("01_edge_detection", 13, "learning_rate=0.05)", "learning_rate=0.0)"),
-    ("03_lenet5_and_classic_networks", 7, "learning_rate=1e-3", "learning_rate=0.0"),
+    ("01_edge_detection", 14, "learning_rate=0.05)", "learning_rate=0.0)"),
+    ("03_lenet5_and_classic_networks", 8, "learning_rate=1e-3", "learning_rate=0.0"),
 ]
 
 
 def truncated_copy(folder: Path, name: str, last_code_cell: int, edit=None) -> Path:
-    """The notebook's cells up to its code cell ``last_code_cell``, beside links to the course."""
-    nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    """The instructor notebook's cells up to its code cell ``last_code_cell``, in ``folder``."""
+    nb = nbformat.read(ROOT / "instructor" / f"{name}.ipynb", as_version=4)
     code = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
     nb.cells = nb.cells[: code[last_code_cell] + 1]
     if edit:
@@ -169,18 +172,13 @@ def truncated_copy(folder: Path, name: str, last_code_cell: int, edit=None) -> P
         assert old in nb.cells[-1].source, f"{name} code cell {last_code_cell} lacks {old!r}"
         nb.cells[-1].source = nb.cells[-1].source.replace(old, new)
     folder.mkdir()
-    for part in ("utils", "data", "weights"):
-        (folder / part).symlink_to(ROOT / part)
     path = folder / f"{name}.ipynb"
     nbformat.write(nb, path)
     return path
 
 
 def run_nbval(pytester, path: Path):
-    (pytester.path / "conftest.py").write_text(
-        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n"
-        "pytest_plugins = ['tests.nbval_tolerance']\n"
-    )
+    (pytester.path / "conftest.py").write_text("pytest_plugins = ['tests.nbval_tolerance']\n")
     return pytester.runpytest_subprocess(
         "--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
         "--nbval-sanitize-with", str(ROOT / "tests" / "sanitize.cfg"), str(path),

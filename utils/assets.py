@@ -33,7 +33,18 @@ T = TypeVar("T")
 
 MANIFEST = "MANIFEST.json"
 REPO_ROOT = Path(__file__).resolve().parent.parent
-MANIFEST_FOLDERS = (REPO_ROOT / "data", REPO_ROOT / "weights")
+
+
+def _shipped(folder: str) -> Path:
+    """The repository's ``data/`` or ``weights/``: beside ``utils/`` in a checkout (and an editable
+    install), inside the package in an installed wheel (pyproject.toml maps them there)."""
+    inside = Path(__file__).resolve().parent / folder
+    return inside if inside.is_dir() else REPO_ROOT / folder
+
+
+DATA_DIR = _shipped("data")
+WEIGHTS_DIR = _shipped("weights")
+MANIFEST_FOLDERS = (DATA_DIR, WEIGHTS_DIR)
 CACHE_SUBDIRS = ("datasets", "models")
 
 

@@ -1,20 +1,24 @@
 """The Colab lane: every notebook opened as from its Colab badge, under Colab's package versions.
 
 What a learner who clicks a badge gets is a fresh runtime (Colab's packages, Python 3.13) and the
-notebook alone in an empty folder; its setup cell installs what Colab lacks and clones this
-repository. This lane reproduces that offline:
+learner's notebook alone in an empty folder; its setup cell installs the course package from
+GitHub, and ``setup_notebook`` what Colab lacks. This lane reproduces that offline, for the
+learner's notebooks with the instructor's solutions pasted back (a learner who solved every
+exercise; ``tools.build_notebooks.paste_back``):
 
 1. a Python 3.13 venv (``.venv-colab``) with ``tests/colab/requirements.txt``, Colab's versions;
-2. a wheelhouse with what Colab lacks (``utils.notebook.COLAB_EXTRAS``), so the setup cell's
-   ``pip install`` runs without an index;
+2. a wheelhouse with what Colab lacks (``utils.notebook.COLAB_EXTRAS``) and the package's build
+   backend, so the setup cell's ``pip install`` runs without an index;
 3. for each notebook: an empty folder holding only the notebook, a temporary ``HOME`` whose git
-   config redirects ``utils.REPO_URL`` to this checkout (``url.<checkout>.insteadOf``), and
-   ``COLAB_RELEASE_TAG`` set as Colab sets it; then nbval runs it there, with the same sanitizers
-   and tolerance rules as ``make test``.
+   config redirects ``tools.build_notebooks.REPO_URL`` to this checkout
+   (``url.<checkout>.insteadOf``: pip's ``git clone`` follows it), and ``COLAB_RELEASE_TAG`` set
+   as Colab sets it; then nbval runs it there, with the same sanitizers and tolerance rules as
+   ``make test``.
 
-The clone is of the checkout's committed ``HEAD``: commit before running the lane.
+pip installs the checkout's committed ``main`` (``tools.build_notebooks.BRANCH``): commit before
+running the lane.
 
-    python tests/colab/lane.py [notebooks/NN_topic.ipynb ...]
+    python -m tests.colab.lane [NN_topic ...]
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from utils.notebook import COLAB_EXTRAS
+
 ROOT = Path(__file__).resolve().parents[2]
 PINS = Path(__file__).with_name("requirements.txt")
 VENV = ROOT / ".venv-colab"
@@ -34,9 +40,7 @@ WHEELS = VENV / "wheelhouse"
 STAMP = VENV / "requirements.installed"
 PYTHON_VERSION = "3.13"
 
-sys.path.insert(0, str(ROOT))
-from utils import REPO_URL  # noqa: E402
-from utils.notebook import COLAB_EXTRAS  # noqa: E402
+BUILD_BACKEND = ("setuptools>=64",)  # pyproject.toml's [build-system] requires
 
 
 def run(command: list[str], **kwargs) -> None:
@@ -87,25 +91,28 @@ def build_venv() -> Path:
     run([interpreter, "-m", "venv", str(VENV)], env=env)
     pip = [str(python), "-m", "pip", "--disable-pip-version-check", "--quiet"]
     run([*pip, "install", "-r", str(PINS)])
-    run([*pip, "download", "--dest", str(WHEELS), *COLAB_EXTRAS.values()])
+    run([*pip, "download", "--dest", str(WHEELS), *COLAB_EXTRAS.values(), *BUILD_BACKEND])
     STAMP.write_text(PINS.read_text())
     return python
 
 
-def open_as_from_badge(notebook: Path, workspace: Path) -> Path:
-    """A copy of the notebook alone in an empty folder."""
-    folder = workspace / notebook.stem
+def open_as_from_badge(name: str, workspace: Path) -> Path:
+    """The learner's notebook ``name`` with the solutions pasted back, alone in an empty folder."""
+    from tools import build_notebooks as build  # not needed by --prepare (runs before the venv)
+
+    folder = workspace / name
     folder.mkdir()
-    return Path(shutil.copy2(notebook, folder / notebook.name))
+    build.main(["--paste-back", str(folder), name])
+    return folder / f"{name}.ipynb"
 
 
-def colab_environment(workspace: Path) -> dict[str, str]:
-    """A fresh runtime's environment: a new HOME whose git sends the course's clone here."""
+def colab_environment(workspace: Path, repo_url: str) -> dict[str, str]:
+    """A fresh runtime's environment: a new HOME whose git sends clones of ``repo_url`` here."""
     home = workspace / "home"
     home.mkdir()
     subprocess.run(
         ["git", "config", "--file", str(home / ".gitconfig"),
-         f"url.{ROOT.as_uri()}.insteadOf", REPO_URL],
+         f"url.{ROOT.as_uri()}.insteadOf", repo_url],
         check=True,
     )  # fmt: skip
     env = {
@@ -126,7 +133,7 @@ def colab_environment(workspace: Path) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook")
+    parser.add_argument("notebooks", nargs="*", help="NN_topic stems (default: every notebook)")
     parser.add_argument(
         "--prepare", action="store_true", help="only build the venv and the wheelhouse"
     )
@@ -134,27 +141,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.prepare:
         build_venv()
         return 0
-    notebooks = [path.resolve() for path in args.notebooks] or sorted(
-        (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")
-    )
+    from tools import build_notebooks as build
+
+    notebooks = build.names(args.notebooks)
     python = build_venv()
     # A fresh runtime lacks them: a previous run's setup cells installed them into the venv.
-    extras = list(COLAB_EXTRAS)
+    extras = [build.PACKAGE, *COLAB_EXTRAS]
     subprocess.run(
         [str(python), "-m", "pip", "uninstall", "--quiet", "--yes", *extras], check=False
     )
     with tempfile.TemporaryDirectory(prefix="colab-lane-") as tmp:
         workspace = Path(tmp)
-        opened = [open_as_from_badge(notebook, workspace) for notebook in notebooks]
-        env = colab_environment(workspace)
-        # The runner imports the tolerance plugin from this checkout; the kernels it starts see
-        # only the notebook's folder (sys.path is not inherited, PYTHONPATH is not set).
-        runner = (
-            "import sys; sys.path.insert(0, sys.argv[1]); import pytest; "
-            "sys.exit(pytest.main(sys.argv[2:]))"
-        )
+        opened = [open_as_from_badge(name, workspace) for name in notebooks]
+        env = colab_environment(workspace, build.REPO_URL)
+        # pytest runs from the checkout (``python -m`` puts it on the runner's path: the tolerance
+        # plugin is tests.nbval_tolerance); the kernels it starts see only the notebook's folder
+        # and what the setup cell installed (sys.path is not inherited, PYTHONPATH is not set).
         command = [
-            str(python), "-c", runner, str(ROOT),
+            str(python), "-m", "pytest",
             "-p", "tests.nbval_tolerance", "-p", "no:cacheprovider",
             "-c", os.devnull, "--rootdir", str(workspace),
             "--nbval", "--nbval-current-env", "--durations=12",
@@ -162,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             *map(str, opened),
         ]  # fmt: skip
         print("+ pytest --nbval (Colab lane) on", len(opened), "notebooks", flush=True)
-        return subprocess.run(command, cwd=workspace, env=env, check=False).returncode
+        return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
 
 
 if __name__ == "__main__":

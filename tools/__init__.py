@@ -1,0 +1,1 @@
+"""Maintainer tools: the notebook builds (``python -m tools.build_notebooks``)."""
