@@ -82,17 +82,19 @@ def python313() -> tuple[str, dict[str, str]]:
 
 
 def build_venv() -> Path:
-    """``.venv-colab`` with Colab's pins and the wheelhouse; rebuilt when the pins change."""
+    """``.venv-colab`` with Colab's pins and the wheelhouse; rebuilt when either changes."""
     python = VENV / "bin" / "python"
-    if STAMP.exists() and STAMP.read_text() == PINS.read_text() and python.exists():
+    wheels = [*COLAB_EXTRAS.values(), *BUILD_BACKEND]
+    wanted = PINS.read_text() + "# wheelhouse: " + " ".join(wheels)
+    if STAMP.exists() and STAMP.read_text() == wanted and python.exists():
         return python
     shutil.rmtree(VENV, ignore_errors=True)
     interpreter, env = python313()
     run([interpreter, "-m", "venv", str(VENV)], env=env)
     pip = [str(python), "-m", "pip", "--disable-pip-version-check", "--quiet"]
     run([*pip, "install", "-r", str(PINS)])
-    run([*pip, "download", "--dest", str(WHEELS), *COLAB_EXTRAS.values(), *BUILD_BACKEND])
-    STAMP.write_text(PINS.read_text())
+    run([*pip, "download", "--dest", str(WHEELS), *wheels])
+    STAMP.write_text(wanted)
     return python
 
 
