@@ -23,9 +23,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from utils.assets import DATA_DIR as DATA
 from utils.darknet import load_darknet_weights
-
-DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @keras.saving.register_keras_serializable(package="course")
