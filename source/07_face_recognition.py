@@ -227,7 +227,9 @@ triplet_loss_test(triplet_loss)
 _rng = np.random.default_rng(7)
 _a, _p, _n = (_rng.standard_normal((5, 128)).astype("float32") for _ in range(3))
 _expected = np.maximum(((_a - _p) ** 2).sum(1) - ((_a - _n) ** 2).sum(1) + 0.2, 0).sum()
-assert abs(float(triplet_loss(None, (_a, _p, _n))) - _expected) < 1e-3 * max(1, _expected)
+assert abs(float(triplet_loss(None, (_a, _p, _n))) - _expected) < 1e-3 * max(1, _expected), (
+    "5 random triplets of 128-d encodings: the loss differs from Σ max(‖A−P‖² − ‖A−N‖² + 0.2, 0)"
+)
 _x = tf.constant(_a)
 with tf.GradientTape() as _tape:
     _tape.watch(_x)
@@ -365,9 +367,13 @@ img_to_encoding_test(img_to_encoding)
 ### BEGIN HIDDEN TESTS
 _face = faces.make_identity_photos([0], 1, seed=3)[0][0]
 _got = img_to_encoding(_face, encoder)
-assert _got.shape == (1, 128), _got.shape
-assert np.allclose(_got, faces.encode(encoder, _face[None]), atol=1e-4)
-assert img_to_encoding((_face * 255).astype(np.uint8)[..., 0], encoder).shape == (1, 128)
+assert _got.shape == (1, 128), f"the encoder's encoding must have shape (1, 128), got {_got.shape}"
+assert np.allclose(_got, faces.encode(encoder, _face[None]), atol=1e-4), (
+    "a face photo through the notebook's encoder: not the normalised encoding of the model"
+)
+assert img_to_encoding((_face * 255).astype(np.uint8)[..., 0], encoder).shape == (1, 128), (
+    "a uint8 grayscale photo must be encoded too, as (1, 128)"
+)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -430,9 +436,9 @@ def verify(image, identity, database, model, threshold=0.7):
 verify_test(verify)
 ### BEGIN HIDDEN TESTS
 _d, _open = verify(enroll_photos[1], "kian", database, encoder)
-assert _d < 1e-3 and _open, (_d, _open)
+assert _d < 1e-3 and _open, f"kian's own enrolment photo: dist {_d}, door_open {_open}"
 _d, _open = verify(enroll_photos[1], "younes", database, encoder, threshold=0.0)
-assert not _open
+assert not _open, "with threshold=0 the door never opens"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -501,7 +507,9 @@ def who_is_it(image, database, model, threshold=0.7):
 who_is_it_test(who_is_it)
 ### BEGIN HIDDEN TESTS
 _d, _who = who_is_it(enroll_photos[2], database, encoder)
-assert _who == "danielle" and _d < 1e-3, (_d, _who)
+assert _who == "danielle" and _d < 1e-3, (
+    f"danielle's own enrolment photo: got ({_d}, {_who!r}) instead of (0, 'danielle')"
+)
 ### END HIDDEN TESTS
 
 # %%

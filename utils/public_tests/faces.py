@@ -2,7 +2,10 @@
 
 The encoders used here are tiny Keras models with fixed weights, and database entries are unit
 vectors placed at exact distances from the encoding of the test photo, so every expected distance
-is known in advance (no random generator decides a value).
+is known in advance (no random generator decides a value). The thresholds are also checked at
+their boundary (a distance equal to the threshold), and ``verify`` and ``who_is_it`` check the
+learner's ``img_to_encoding`` first (:func:`utils.testing.check_earlier`), so a wrong encoding
+blames its own exercise.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from utils.face_alignment import prepare_face
-from utils.testing import Checker
+from utils.testing import Checker, check_earlier
 
 HINT_TRIPLET = (
     "loss = Σ_i max(‖f(A_i) − f(P_i)‖² − ‖f(A_i) − f(N_i)‖² + α, 0): squared distances summed "
@@ -69,7 +72,40 @@ def triplet_loss_test(target: Callable[..., Any]) -> None:
             check.fail(
                 f"{why}; got {value:.6g} but {expected:g} was expected (hint: {HINT_TRIPLET})"
             )
+    _check_gradient(check, target)
     check.done()
+
+
+def _check_gradient(check: Checker, target: Callable[..., Any]) -> None:
+    """Keras trains the encoder with the loss: its gradient must flow back to the anchor.
+
+    A = (1, 1), P = (0, 0), N = (1, 1), α = 0.2: loss = 2 − 0 + 0.2 > 0, so
+    ∂loss/∂A = 2(A − P) − 2(A − N) = (2, 2).
+    """
+    import tensorflow as tf
+
+    anchor = tf.Variable([[1.0, 1.0]])
+    others = tf.constant([[0.0, 0.0]]), tf.constant([[1.0, 1.0]])
+    with tf.GradientTape() as tape:
+        loss = check.call(target, None, (anchor, *others))
+    try:
+        gradient = tape.gradient(loss, anchor)
+    except (TypeError, ValueError, AttributeError):
+        gradient = None
+    if gradient is None:
+        check.fail(
+            "the gradient of the loss with respect to the anchor is None, so Keras could not "
+            "train the encoder with it (hint: compute with TensorFlow operations — tf.square, "
+            "tf.reduce_sum, tf.maximum — not NumPy, and return the tensor, not float(loss))"
+        )
+        return
+    check.close(
+        "∂loss/∂anchor for A = (1, 1), P = (0, 0), N = (1, 1), α = 0.2",
+        np.asarray(gradient),
+        [[2.0, 2.0]],
+        atol=1e-5,
+        hint="2(A − P) − 2(A − N) when the hinge is active",
+    )
 
 
 def _toy_encoder(size: int = 8, units: int = 4):
@@ -146,7 +182,10 @@ def _database(model: Any, photo: np.ndarray, distances: dict[str, float]) -> dic
     return {name: _unit_at(u, d, axis) for axis, (name, d) in enumerate(distances.items())}
 
 
-def _quiet_call(check: Checker, fn: Callable[..., Any], *args: Any, **kwargs: Any):
+def _printed_call(
+    check: Checker, fn: Callable[..., Any], *args: Any, **kwargs: Any
+) -> tuple[Any, str]:
+    """``check.call(fn, *args, **kwargs)`` and what it printed (not shown)."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         result = check.call(fn, *args, **kwargs)
@@ -162,6 +201,7 @@ def _pair(check: Checker, got: Any, names: tuple[str, str]) -> tuple[Any, Any] |
 
 def verify_test(target: Callable[..., Any]) -> None:
     """``verify(image, identity, database, model)`` → (dist, door_open), open when dist < 0.7."""
+    check_earlier(target, "img_to_encoding", 2, img_to_encoding_test)
     check = Checker("verify")
     model, photo = _toy_encoder(), _photo()
     database = _database(model, photo, {"younes": 0.5, "kian": 0.9, "bertrand": 0.0})
@@ -172,7 +212,7 @@ def verify_test(target: Callable[..., Any]) -> None:
         ("kian", {"threshold": 1.0}, 0.9, True),
     ]
     for identity, kwargs, distance, door in cases:
-        got, _ = _quiet_call(check, target, photo, identity, database, model, **kwargs)
+        got, _ = _printed_call(check, target, photo, identity, database, model, **kwargs)
         pair = _pair(check, got, ("dist", "door_open"))
         if pair is None:
             break
@@ -190,11 +230,30 @@ def verify_test(target: Callable[..., Any]) -> None:
             f"for identity {identity!r} (dist {distance}, {setting}) door_open is {pair[1]!r} "
             f"but {door} was expected (hint: the door opens when dist < threshold)",
         )
+    # The boundary: with the threshold equal to the distance the door stays closed.
+    pair = _pair(
+        check,
+        _printed_call(check, target, photo, "younes", database, model)[0],
+        ("dist", "door_open"),
+    )
+    dist = None if pair is None else _scalar(check, "dist", pair[0])
+    if dist is not None:
+        pair = _pair(
+            check,
+            _printed_call(check, target, photo, "younes", database, model, threshold=dist)[0],
+            ("dist", "door_open"),
+        )
+        check.true(
+            pair is None or not bool(pair[1]),
+            f"with threshold equal to the distance ({dist:.6g}) the door opened: it opens only "
+            "when dist < threshold, strictly (`<`, not `<=`)",
+        )
     check.done()
 
 
 def who_is_it_test(target: Callable[..., Any]) -> None:
     """``who_is_it(image, database, model)`` → (min_dist, identity) of the closest person."""
+    check_earlier(target, "img_to_encoding", 2, img_to_encoding_test)
     check = Checker("who_is_it")
     model, photo = _toy_encoder(), _photo()
     near = {"danielle": 0.9, "younes": 0.3, "kian": 0.5}
@@ -231,7 +290,7 @@ def who_is_it_test(target: Callable[..., Any]) -> None:
         ),
     ]
     for distances, database, kwargs, expected, recognised, verdict in cases:
-        got, printed = _quiet_call(check, target, photo, database, model, **kwargs)
+        got, printed = _printed_call(check, target, photo, database, model, **kwargs)
         pair = _pair(check, got, ("min_dist", "identity"))
         if pair is None:
             continue
@@ -248,5 +307,18 @@ def who_is_it_test(target: Callable[..., Any]) -> None:
         check.true(
             ("not in the database" not in printed.lower()) is recognised,
             verdict.format(printed=printed),
+        )
+    # The boundary: at min_dist == threshold the person is recognised (not in the database only
+    # when min_dist > threshold).
+    pair = _pair(
+        check, _printed_call(check, target, photo, known, model)[0], ("min_dist", "identity")
+    )
+    dist = None if pair is None else _scalar(check, "min_dist", pair[0])
+    if dist is not None:
+        _, printed = _printed_call(check, target, photo, known, model, threshold=dist)
+        check.true(
+            "not in the database" not in printed.lower(),
+            f"with threshold equal to min_dist ({dist:.6g}) it printed 'Not in the database.': "
+            "that is only for min_dist > threshold, strictly (`>`, not `>=`)",
         )
     check.done()
