@@ -4,7 +4,9 @@
 implementation has, whatever order it sorts the eigenvectors in or how it draws its numbers:
 the output is an image like the input; one offset is added to every pixel; that offset lies along
 the directions in which the image's colours vary; over many draws the offsets have the covariance
-σ²·C² (C: the 3×3 covariance of the pixels); ``sigma=0`` changes nothing; the same generator state
+σ²·C² (C: the 3×3 covariance of the pixels), also for an image whose colours vary equally in two
+directions (where the top principal component alone gives offsets along one line); ``sigma=0``
+changes nothing; the same generator state
 gives the same image; the result is clipped to [0, 1]; the input is not modified.
 """
 
@@ -119,7 +121,8 @@ def pca_color_augmentation_test(target: Callable[..., Any]) -> None:
 
     if not check.failures:  # the image comes back whole: now its colours
         _check_direction(check, target)
-        _check_statistics(check, target, image)
+        if _check_all_components(check, target):
+            _check_statistics(check, target, image)
         _check_clipping(check, target, image)
     check.done()
 
@@ -140,6 +143,26 @@ def _check_direction(check: Checker, target: Callable[..., Any]) -> None:
         f"multiple of d, but it was {np.round(offset, 6).tolist()} (hint: the offset is "
         "Σ αᵢ·λᵢ·pᵢ, with pᵢ, λᵢ the eigenvectors and eigenvalues of the 3×3 covariance of the "
         "pixels: np.cov(pixels, rowvar=False) on the (H·W, 3) pixels, then np.linalg.eigh)",
+    )
+
+
+def _check_all_components(check: Checker, target: Callable[..., Any]) -> bool:
+    """Colours varying equally along two directions: the offsets must not all lie on one line."""
+    directions = np.array([[0.6, 0.3, 0.2], [-0.3, 0.6, 0.0]])  # orthogonal, nearly equal length
+    image = colour_image(np.random.default_rng(7), shape=(16, 16), directions=directions)
+    rng = np.random.default_rng(8)
+    offsets = []
+    for _ in range(30):
+        offset = _offsets(check, check.call(target, image, 0.1, rng), image)
+        if offset is None:
+            return False
+        offsets.append(offset)
+    singular = np.linalg.svd(np.array(offsets), compute_uv=False)
+    return check.true(
+        singular[1] > 0.1 * singular[0],
+        f"for an image whose colours vary about equally along two directions, 30 offsets all lay "
+        f"along one line (singular values {np.round(singular, 6).tolist()}): every offset must "
+        "add Σᵢ αᵢ·λᵢ·pᵢ over the three principal components, not the top one alone",
     )
 
 
