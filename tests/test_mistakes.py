@@ -7,8 +7,9 @@
 - every ``assert`` of a hidden test says what it checked (a message, never a bare assert).
 
 The tests run in this process, as the graded functions run in a notebook: a namespace holds the
-notebook's imports and the instructor's solutions (``grading.assignment``, which the grader uses
-too), then the catalogue's ``STATE`` if any; each entry runs in a copy, with its cell's code on top.
+notebook's imports (then the catalogue's ``SETUP`` if any) and the instructor's solutions
+(``grading.assignment``, which the grader uses too), then the catalogue's ``STATE`` if any; each
+entry runs in a copy, with its cell's code on top.
 """
 
 from __future__ import annotations
@@ -56,10 +57,14 @@ def solutions(assignment: Assignment) -> dict[str, str]:
 
 @cache
 def notebook_namespace(notebook: str) -> dict[str, Any]:
-    """The notebook's imports, the instructor's solutions, then the catalogue's ``STATE``."""
+    """The notebook's imports, the catalogue's ``SETUP``, the instructor's solutions, then the
+    catalogue's ``STATE``."""
     assignment = load(notebook)
     namespace: dict[str, Any] = {"__name__": "__main__"}
     run(assignment.imports, namespace, f"<{notebook}: imports>")
+    setup = getattr(CATALOGUES[notebook], "SETUP", None)
+    if setup:
+        run(setup, namespace, f"<{notebook}: SETUP>")
     for name, source in solutions(assignment).items():
         run(source, namespace, f"<{notebook}: solution {name}>")
     state = getattr(CATALOGUES[notebook], "STATE", None)
@@ -84,7 +89,7 @@ def test_entry(case: tuple[str, Entry]) -> None:
         with pytest.raises(AssertionError) as failure:
             run(test.public, namespace, f"<{notebook}: {test.name}>")
         message = str(failure.value)
-        assert re.search(entry.says, message), f"{entry.says!r} not found in:\n{message}"
+        assert re.search(entry.says, message, re.S), f"{entry.says!r} not found in:\n{message}"
     else:
         printed = run(test.source, namespace, f"<{notebook}: {test.name} with hidden tests>")
         assert "All tests passed" in printed, printed

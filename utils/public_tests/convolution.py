@@ -20,10 +20,17 @@ from typing import Any
 
 import numpy as np
 
-from utils.testing import Checker, require_callable
+from utils.testing import Checker, check_earlier, require_callable
 
 CONV_SIZE = "n_H = ⌊(n_H_prev − f + 2·pad)/stride⌋ + 1"
+_WINDOW = (
+    "the window is a_prev_pad[h·stride : h·stride + f, w·stride : w·stride + f, :], cut from the "
+    "padded input zero_pad(A_prev, pad)"
+)
 POOL_SIZE = "n_H = ⌊(n_H_prev − f)/stride⌋ + 1"
+_POOL_WINDOW = (
+    "the window of channel c is A_prev[i, h·stride : h·stride + f, w·stride : w·stride + f, c]"
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -178,7 +185,8 @@ def conv_single_step_test(
         cases.append((f"random inputs of shape {shape}", (a, W, b), float(reference[0, 0, 0, 0])))
     for case, inputs, expected in cases:
         named = dict(zip(("a_slice_prev", "W", "b"), inputs, strict=True))
-        with check.case(case), check.preserves(**named):
+        bias = "add the bias as a number, b.item(): float(b) fails on a (1, 1, 1) array"
+        with check.case(case, bias), check.preserves(**named):
             got = check.call(target, *inputs)
         if got is None:
             check.fail("Z is None: did conv_single_step forget to `return` it?")
@@ -186,7 +194,7 @@ def conv_single_step_test(
             check.fail(
                 f"conv_single_step returned an array of shape {np.shape(got)} on {case}, but a "
                 "scalar was expected (hint: sum over every axis, np.sum(a_slice_prev * W), and "
-                "add the bias as a number: float(b) or b.item())"
+                "add the bias as a number: b.item())"
             )
         elif not isinstance(got, float | np.floating):
             check.fail(
@@ -194,11 +202,20 @@ def conv_single_step_test(
                 "expected (hint: return float(Z))"
             )
         else:
+            a, W, b = inputs
             check.close(
                 f"Z on {case}",
                 got,
                 expected,
                 hint="Z = Σ a_slice_prev ⊙ W + b: multiply elementwise, sum everything, add b",
+                mistakes=[
+                    (expected - b.item(), "the bias b is missing: add b.item()"),
+                    (
+                        np.mean(a * W) + b.item(),
+                        "it is the mean of a_slice_prev ⊙ W: take the sum, np.sum",
+                    ),
+                    (np.sum(a * W) - b.item(), "the bias is subtracted: add it"),
+                ],
             )
         if check.failures:
             break
@@ -231,6 +248,8 @@ def conv_forward_test(target: Callable[..., tuple[np.ndarray, tuple]]) -> None:
     row and column out (⌊·⌋ in the size formula).
     """
     require_callable(target, "conv_forward")
+    check_earlier(target, "zero_pad", 1, zero_pad_test)
+    check_earlier(target, "conv_single_step", 2, conv_single_step_test)
     check = Checker("conv_forward")
     rng = np.random.default_rng(3)
     cases = (
@@ -242,7 +261,7 @@ def conv_forward_test(target: Callable[..., tuple[np.ndarray, tuple]]) -> None:
         m, n_H_prev, n_W_prev, _ = shape
         A_prev, W, b, case = _conv_inputs(rng, shape, f, n_C, stride, pad)
         hparameters = {"stride": stride, "pad": pad}
-        with check.case(case), check.preserves(A_prev=A_prev, W=W, b=b):
+        with check.case(case, _WINDOW), check.preserves(A_prev=A_prev, W=W, b=b):
             got = check.call(target, A_prev, W, b, dict(hparameters))
         out = _unpack(check, got, ("Z", "cache"), "a tuple (Z, cache)")
         if out is not None:
@@ -260,6 +279,17 @@ def conv_forward_test(target: Callable[..., tuple[np.ndarray, tuple]]) -> None:
                     _tf_conv(A_prev, W, b, stride, pad),
                     hint="Z[i, h, w, c] = conv_single_step(window, W[..., c], b[..., c]) where the "
                     "window of the padded input starts at row h·stride and column w·stride",
+                    mistakes=[
+                        (
+                            _tf_conv(A_prev, W, 0 * b, stride, pad),
+                            "the bias is missing: conv_single_step(window, W[..., c], b[..., c])",
+                        ),
+                        (
+                            _tf_conv(A_prev, W, b, 1, pad)[:, :n_H, :n_W],
+                            "the windows start at row h and column w: they start at h·stride and "
+                            "w·stride",
+                        ),
+                    ],
                 )
             _check_cache(
                 check, cache, (A_prev, W, b, hparameters), ("A_prev", "W", "b", "hparameters")
@@ -310,7 +340,7 @@ def pool_forward_test(target: Callable[..., tuple[np.ndarray, tuple]]) -> None:
     for shape, f, stride, A_prev, mode in cases:
         hparameters = {"f": f, "stride": stride}
         case = f"A_prev of shape {shape}, f={f}, stride={stride}, mode={mode!r}"
-        with check.case(case), check.preserves(A_prev=A_prev):
+        with check.case(case, _POOL_WINDOW), check.preserves(A_prev=A_prev):
             got = check.call(target, A_prev, dict(hparameters), mode)
         out = _unpack(check, got, ("A", "cache"), "a tuple (A, cache)")
         if out is not None:
@@ -323,12 +353,33 @@ def pool_forward_test(target: Callable[..., tuple[np.ndarray, tuple]]) -> None:
             )
             how = "np.max" if mode == "max" else "np.mean"
             if check.shape("A", A, (m, n_H, n_W, n_C), hint=hint):
+                expected = _tf_pool(A_prev, f, stride, mode)
+                other = "average" if mode == "max" else "max"
+                reduce = np.max if mode == "max" else np.mean
                 check.close(
                     f"A on {case}",
                     A,
-                    _tf_pool(A_prev, f, stride, mode),
+                    expected,
                     hint=f"mode={mode!r}: A[i, h, w, c] = {how} of the f×f window of channel "
                     "c that starts at row h·stride and column w·stride",
+                    mistakes=[
+                        (
+                            _tf_pool(A_prev, f, stride, other),
+                            f"it is the {other} pooling: with mode={mode!r} use {how}",
+                        ),
+                        (
+                            _tf_pool(A_prev, f, 1, mode)[:, :n_H, :n_W],
+                            "the windows start at row h and column w: they start at h·stride and "
+                            "w·stride",
+                        ),
+                        (
+                            np.broadcast_to(
+                                reduce(expected, axis=-1, keepdims=True), expected.shape
+                            ),
+                            "every channel got the same value: pool each channel c on its own, "
+                            "A_prev[i, rows, columns, c]",
+                        ),
+                    ],
                 )
             _check_cache(check, cache, (A_prev, hparameters), ("A_prev", "hparameters"))
         if check.failures:
@@ -360,6 +411,7 @@ def conv_backward_test(target: Callable[..., tuple[np.ndarray, np.ndarray, np.nd
     last row and column of A_prev are in no window (their gradient is 0).
     """
     require_callable(target, "conv_backward")
+    check_earlier(target, "zero_pad", 1, zero_pad_test)
     check = Checker("conv_backward")
     rng = np.random.default_rng(5)
     cases = (
@@ -390,6 +442,8 @@ def conv_backward_test(target: Callable[..., tuple[np.ndarray, np.ndarray, np.nd
                 ("dA_prev", "dW", "db"), out, references, ("A_prev", "W", "b"), strict=True
             ):
                 like = f"{name} has the shape of {input_name}, {reference.shape}"
+                if name == "dA_prev" and hint:
+                    like += f"; {hint}"
                 if check.shape(name, gradient, reference.shape, hint=like):
                     check.close(
                         f"{name} on {case}", gradient, reference, atol=1e-8, hint=_BACKWARD[name]
@@ -454,6 +508,11 @@ def distribute_value_test(target: Callable[[float, tuple[int, int]], np.ndarray]
                 got,
                 expected,
                 hint="every entry is dz / (n_H·n_W), so the entries add up to dz",
+                mistakes=[
+                    (np.full(shape, dz), "every entry is dz: divide it by n_H·n_W"),
+                    (np.full(shape, dz / shape[0]), "dz is divided by n_H only: by n_H·n_W"),
+                    (np.full(shape, dz / shape[1]), "dz is divided by n_W only: by n_H·n_W"),
+                ],
             )
         if check.failures:
             break
@@ -470,6 +529,8 @@ def pool_backward_test(target: Callable[..., np.ndarray]) -> None:
     stride 1; each in both modes.
     """
     require_callable(target, "pool_backward")
+    check_earlier(target, "create_mask_from_window", 6, create_mask_from_window_test)
+    check_earlier(target, "distribute_value", 7, distribute_value_test)
     check = Checker("pool_backward")
     rng = np.random.default_rng(7)
     cases = []  # (shape, f, stride, A_prev, dA, mode): each (A_prev, dA) in both modes
@@ -504,6 +565,13 @@ def pool_backward_test(target: Callable[..., np.ndarray]) -> None:
                 _tf_pool_grad(A_prev, f, stride, mode, dA),
                 atol=1e-8,
                 hint=hint,
+                mistakes=[
+                    (
+                        _tf_pool_grad(A_prev, f, stride, other, dA),
+                        f"it is the gradient of {other} pooling: with mode={mode!r}, {hint}",
+                    )
+                    for other in {"max", "average"} - {mode}
+                ],
             )
         if check.failures:
             break
