@@ -350,3 +350,7 @@ def main(argv: list[str] | None = None) -> None:
         how=HOW,
         update_manifest=not args.no_manifest,
     )
+
+
+if __name__ == "__main__":
+    main()
