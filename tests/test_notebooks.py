@@ -189,3 +189,15 @@ def test_make_lab_and_the_readme_open_the_learners_notebooks():
     assert len(links) >= 2 * len(NAMES), "the README links and badges every notebook"
     opened = {re.sub(r"^.*/blob/main/", "", link) for link in links}
     assert opened == {f"notebooks/{name}.ipynb" for name in NAMES}, opened
+
+
+def test_the_learner_notebooks_are_nbgraders_release_of_the_instructors(tmp_path):
+    """`make release` (nbgrader's generate_assignment) gives exactly the learner's cells."""
+    from grading import course
+
+    for released in course.release(NAMES, tmp_path):
+        nb = build.nbformat.read(released, as_version=4)
+        learner = build.nbformat.read(ROOT / "notebooks" / released.name, as_version=4)
+        assert [(c.source, c.metadata) for c in nb.cells] == [
+            (c.source, c.metadata) for c in learner.cells
+        ], f"{released.name}: nbgrader's release differs from the learner build"
