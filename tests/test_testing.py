@@ -10,6 +10,7 @@ from utils.testing import (
     Difference,
     check_earlier,
     compare_summaries,
+    error_line,
     hint_suffix,
     layer_kind,
     learner_line,
@@ -591,8 +592,60 @@ def test_layer_kind_names_every_spelling_of_relu_and_relu6_alike(keras):
 def test_summary_of_relu_spellings_is_the_same(keras):
     def model(relu):
         inputs = keras.Input((4, 4, 2))
-        return keras.Model(inputs, relu(keras.layers.Conv2D(3, 1)(inputs)))
+        return keras.Model(inputs, relu(keras.layers.BatchNormalization()(inputs)))
 
     rows = summary(model(keras.layers.ReLU()))
     assert rows == summary(model(keras.layers.Activation("relu")))
-    assert rows[-1] == ["ReLU", (None, 4, 4, 3), 0]
+    assert rows[-1] == ["ReLU", (None, 4, 4, 2), 0]
+
+
+def test_summary_folds_an_activation_layer_into_the_linear_layer_it_follows(keras):
+    def model(*layers):
+        return keras.Sequential([keras.Input((8, 8, 1)), *layers])
+
+    fused = summary(model(keras.layers.Conv2D(4, 3, activation="relu"), keras.layers.Flatten()))
+    separate = model(keras.layers.Conv2D(4, 3), keras.layers.ReLU(), keras.layers.Flatten())
+    assert summary(separate) == fused
+    softmax = model(
+        keras.layers.Flatten(), keras.layers.Dense(3), keras.layers.Activation("softmax")
+    )
+    assert summary(softmax)[-1] == ["Dense", (None, 3), 195, 3, "softmax"]
+    # not folded: after a layer with its own activation, after a layer without one (BN)
+    twice = summary(model(keras.layers.Conv2D(4, 3, activation="relu"), keras.layers.ReLU()))
+    assert [row[0] for row in twice] == ["Conv2D", "ReLU"]
+    after_bn = summary(model(keras.layers.BatchNormalization(), keras.layers.ReLU()))
+    assert [row[0] for row in after_bn] == ["BatchNormalization", "ReLU"]
+
+
+def test_summary_keeps_an_activation_of_a_shared_output(keras):
+    inputs = keras.Input((4,))
+    hidden = keras.layers.Dense(3)(inputs)
+    outputs = [keras.layers.ReLU()(hidden), keras.layers.Dense(2)(hidden)]
+    rows = summary(keras.Model(inputs, outputs))
+    assert [row[0] for row in rows] == ["InputLayer", "Dense", "ReLU", "Dense"]
+
+
+def test_a_crash_inside_a_tf_function_shows_the_learners_line():
+    import tensorflow as tf
+
+    @tf.function
+    def step(x):
+        return tf.reshape(x * 2, (4, 4))  # the learner's line
+
+    with pytest.raises(AssertionError) as info:
+        Checker("step").call(step, tf.zeros(3))
+    message = str(info.value)
+    assert message.startswith("step raised ValueError: Cannot reshape a tensor with 3 elements")
+    assert message.endswith(
+        f"; your code, line {step.python_function.__code__.co_firstlineno + 2}, in step: "
+        "return tf.reshape(x * 2, (4, 4))  # the learner's line"
+    )
+
+
+def test_error_line_is_the_first_line_or_the_last_after_in_user_code():
+    assert error_line(ValueError("shapes differ\nmore detail")) == "shapes differ"
+    quoted = (
+        'in user code:\n\n    File "cell", line 3, in step  *\n        y = x\n\n    KeyError: 2'
+    )
+    assert error_line(ValueError(quoted)) == "KeyError: 2"
+    assert error_line(ValueError()) == ""

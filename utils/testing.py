@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import sysconfig
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -73,6 +74,21 @@ def _is_library(filename: str) -> bool:
     return resolved.startswith(_LIBRARY_DIRS)
 
 
+# A frame quoted in a tf.function's error message ("in user code: File ..., line N, in name").
+_QUOTED_FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\w+)[ *]*\n\s+(.+)')
+
+
+def error_line(error: BaseException) -> str:
+    """The line of ``error``'s message that says what went wrong: its first line, or its last
+    for an error raised in a ``tf.function`` (whose message starts with "in user code:")."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    if lines[0] != "in user code:":
+        return lines[0]
+    return lines[-1].removeprefix(f"{type(error).__name__}: ")
+
+
 def learner_line(error: BaseException) -> str:
     """Where the learner's own code raised ``error``: its innermost frame outside the libraries.
 
@@ -84,10 +100,13 @@ def learner_line(error: BaseException) -> str:
     frames = [
         frame
         for frame in traceback.extract_tb(error.__traceback__)
-        if not _is_library(frame.filename)
+        if not _is_library(frame.filename) and "__autograph_generated" not in frame.filename
     ]
-    if not frames:
-        return ""
+    if not frames:  # in a tf.function, the message quotes the learner's frames
+        quoted = [m for m in _QUOTED_FRAME.finditer(str(error)) if not _is_library(m[1])]
+        return (
+            f"line {quoted[-1][2]}, in {quoted[-1][3]}: {quoted[-1][4].strip()}" if quoted else ""
+        )
     frame = frames[-1]
     code = f": {frame.line.strip()}" if frame.line and frame.line.strip() else ""
     return f"line {frame.lineno}, in {frame.name}{code}"
@@ -168,7 +187,7 @@ class Checker:
     def crash(self, error: BaseException) -> str:
         """Explain a crash of the learner's function: the exception's first line, the case, the
         learner's line that raised it (:func:`learner_line`) and the hint of :meth:`case`."""
-        first = str(error).strip().partition("\n")[0]
+        first = error_line(error)
         message = f"{self.name} raised {type(error).__name__}" + (f": {first}" if first else "")
         if self._case:
             message += f" — on {self._case}"
@@ -417,19 +436,39 @@ def layer_kind(layer: Any) -> str:
     return type(layer).__name__
 
 
+def _activation_of(layer: Any, kind: str) -> str | None:
+    """The activation a layer of its own applies (``"relu"``, ``"softmax"``, ...), else None."""
+    import keras
+
+    if kind in ("ReLU", "ReLU6"):
+        return kind.lower()
+    if isinstance(layer, keras.layers.Activation):
+        name = layer.get_config()["activation"]
+        return name if isinstance(name, str) else None
+    return None
+
+
+def _feeds_only(previous: Any, layer: Any) -> bool:
+    """``layer`` is the one consumer of ``previous``'s output."""
+    return layer.input is previous.output and len(previous._outbound_nodes) == 1
+
+
 def summary(model: Any) -> list[list[Any]]:
-    """Describe a Keras 3 model layer by layer, for architecture checks.
+    """Describe a Keras 3 model layer by layer, by what each layer computes (architecture checks).
 
     Each row is ``[kind, output shape, number of parameters, *config]``: the kind is
     :func:`layer_kind` (the class name, with every spelling of a ReLU or ReLU6 alike); the config
     entries are those the layer has, in this order: filters, units, kernel size, pool size, strides,
-    padding, rate, activation (none for a ReLU or ReLU6 layer: its kind says it).
+    padding, rate, activation (none for a ReLU or ReLU6 layer: its kind says it). An activation
+    layer whose one input is a layer with no activation (``"linear"``) of its own is folded into
+    that layer's row: ``Conv2D(6, 5)`` then ``ReLU()`` is ``Conv2D(6, 5, activation="relu")``.
 
     Args:
         model: a built ``keras.Model`` (Sequential or Functional).
 
     Returns:
-        One list per layer, in ``model.layers`` order (the input layer included).
+        One list per layer, in ``model.layers`` order (the input layer included), folded layers
+        left out.
     """
     import keras
 
@@ -437,12 +476,25 @@ def summary(model: Any) -> list[list[Any]]:
         raise ValueError(f"model must be a keras.Model, got {type(model).__name__}")
     if not model.built:
         raise ValueError("model must be built (call it on an input or give it an Input layer)")
-    rows = []
+    rows: list[list[Any]] = []
+    previous = None
     for layer in model.layers:
         out = layer.output
         shape = tuple(out.shape) if hasattr(out, "shape") else [tuple(o.shape) for o in out]
         kind = layer_kind(layer)
+        activation = _activation_of(layer, kind)
+        if (
+            activation is not None
+            and previous is not None
+            and rows[-1][-1] == "linear"
+            and "activation" in previous.get_config()
+            and _feeds_only(previous, layer)
+        ):
+            rows[-1][-1] = activation
+            previous = layer
+            continue
         row = [kind, shape, layer.count_params()]
+        previous = layer
         if kind in ("ReLU", "ReLU6"):
             rows.append(row)
             continue
