@@ -6,7 +6,7 @@ notebook goes over ``--budget`` seconds. Measure on an idle machine, since other
 same cores slow every cell::
 
     python scripts/bench_notebooks.py                  # every notebook, budget 120 s
-    python scripts/bench_notebooks.py notebooks/04_residual_networks.ipynb --budget 120
+    python scripts/bench_notebooks.py instructor/04_residual_networks.ipynb --budget 120
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("COURSE_OFFLINE", "1")
     os.environ.setdefault("PYTEST_CURRENT_TEST", "bench")  # native stderr as under nbval
-    paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    paths = args.notebooks or sorted((ROOT / "instructor").glob("[0-9][0-9]_*.ipynb"))
     over, total = [], 0.0
     print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f} before the first run")
     for path in paths:

@@ -5,7 +5,7 @@ Colab's package versions, ...) with the stored outputs, cell by cell, and prints
 whose printed numbers differ: the largest difference of a percentage (in points), the largest
 relative and absolute difference of any other number, and the tolerance the cell declares::
 
-    python -m tests.measure_spread notebooks/04_residual_networks.ipynb runs/*/04_*.ipynb
+    python -m tests.measure_spread instructor/04_residual_networks.ipynb runs/*/04_*.ipynb
 
 Cells whose text (numbers masked) differs are reported as such: no tolerance can cover them.
 """
