@@ -228,8 +228,10 @@ _rng = np.random.default_rng(7)
 _a_C = tf.constant(_rng.standard_normal((1, 3, 5, 4)), tf.float32)
 _a_G = tf.constant(_rng.standard_normal((1, 3, 5, 4)), tf.float32)
 _expected = np.sum((_a_C.numpy() - _a_G.numpy()) ** 2) / (4 * 3 * 5 * 4)
-assert np.isclose(float(compute_content_cost([_a_G, _a_C], [_a_C, _a_G])), _expected, rtol=1e-5)
-assert float(compute_content_cost([_a_C], [_a_C])) == 0.0
+assert np.isclose(float(compute_content_cost([_a_G, _a_C], [_a_C, _a_G])), _expected, rtol=1e-5), (
+    "random (1, 3, 5, 4) activations: J_content differs from Σ(a_C − a_G)² / (4·3·5·4)"
+)
+assert float(compute_content_cost([_a_C], [_a_C])) == 0.0, "the same activations: J_content = 0"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -263,7 +265,9 @@ def gram_matrix(A):
 gram_matrix_test(gram_matrix)
 ### BEGIN HIDDEN TESTS
 _A = np.random.default_rng(8).standard_normal((5, 11)).astype(np.float32)
-assert np.allclose(gram_matrix(tf.constant(_A)), np.einsum("ik,jk->ij", _A, _A), atol=1e-4)
+assert np.allclose(gram_matrix(tf.constant(_A)), np.einsum("ik,jk->ij", _A, _A), atol=1e-4), (
+    "a random 5×11 matrix A: the Gram matrix differs from A·Aᵀ"
+)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -311,7 +315,9 @@ _GS = np.einsum("hwc,hwd->cd", _a_S[0], _a_S[0])
 _GG = np.einsum("hwc,hwd->cd", _a_G[0], _a_G[0])
 _expected = np.sum((_GS - _GG) ** 2) / (4 * 5**2 * (4 * 3) ** 2)
 _got = float(compute_layer_style_cost(tf.constant(_a_S), tf.constant(_a_G)))
-assert np.isclose(_got, _expected, rtol=1e-4), (_got, _expected)
+assert np.isclose(_got, _expected, rtol=1e-4), (
+    f"random (1, 4, 3, 5) activations: J = {_got:.6g}, expected {_expected:.6g}"
+)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -376,7 +382,7 @@ _expected = 0.5 * compute_layer_style_cost(_S[0], _G[0]) + 2.0 * compute_layer_s
 )
 assert np.isclose(
     float(compute_style_cost(_S, _G, STYLE_LAYERS=_layers)), float(_expected), rtol=1e-5
-)
+), "two style layers weighted 0.5 and 2.0 (the third output is the content's): wrong J_style"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -406,8 +412,10 @@ def total_cost(J_content, J_style, alpha=10, beta=40):
 # %% tests="total_cost_test" points=1
 total_cost_test(total_cost)
 ### BEGIN HIDDEN TESTS
-assert np.isclose(float(total_cost(tf.constant(3.0), tf.constant(0.5))), 50.0)
-assert np.isclose(float(total_cost(1.0, 1.0, alpha=0, beta=1)), 1.0)
+assert np.isclose(float(total_cost(tf.constant(3.0), tf.constant(0.5))), 50.0), (
+    "tensors 3 and 0.5 with the defaults: 10·3 + 40·0.5 = 50 expected"
+)
+assert np.isclose(float(total_cost(1.0, 1.0, alpha=0, beta=1)), 1.0), "alpha=0, beta=1: J = J_style"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -489,9 +497,13 @@ train_step_test(train_step, generated_image, learning_rate=LEARNING_RATE)
 ### BEGIN HIDDEN TESTS
 _before = generated_image.numpy()
 _J = train_step(generated_image)
-assert _J.shape == () and np.isfinite(float(_J))
-assert 0.0 <= generated_image.numpy().min() and generated_image.numpy().max() <= 1.0
-assert np.abs(generated_image.numpy() - _before).max() <= 1.5 * LEARNING_RATE
+assert np.shape(_J) == () and np.isfinite(float(_J)), "train_step must return J, a finite scalar"
+assert 0.0 <= generated_image.numpy().min() and generated_image.numpy().max() <= 1.0, (
+    "after a third step the image must still be in [0, 1]"
+)
+assert np.abs(generated_image.numpy() - _before).max() <= 1.5 * LEARNING_RATE, (
+    "one Adam step moves a pixel by at most about the learning rate"
+)
 ### END HIDDEN TESTS
 
 # %% [markdown]

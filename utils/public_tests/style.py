@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from utils.testing import Checker
+from utils.testing import Checker, error_line
 
 _CONTENT_HINT = "J_content = 1/(4·n_H·n_W·n_C) · Σ (a_C − a_G)², with a_C, a_G the LAST outputs"
 _GRAM_HINT = "G = A·Aᵀ: entry (i, j) is the dot product of rows i and j of A (n_C × n_C)"
@@ -113,6 +113,33 @@ def total_cost_test(target: Callable[..., Any]) -> None:
     check.done()
 
 
+_STEP_HINT = (
+    "compute a_G and J inside `with tf.GradientTape() as tape:`, then, after the block, "
+    "grad = tape.gradient(J, generated_image) once, optimizer.apply_gradients([(grad, "
+    "generated_image)]) and generated_image.assign(clip_0_1(generated_image))"
+)
+
+
+def _explain_step_crash(error: Exception) -> str:
+    """What a crash of ``train_step`` means, in the course's terms."""
+    text = str(error)
+    first = error_line(error)
+    if isinstance(error, RuntimeError) and "GradientTape" in text:
+        why = (
+            "a GradientTape records only inside its `with` block and gives one gradient: the tape "
+            "was used without `with tf.GradientTape() as tape:` around the cost, or "
+            "tape.gradient was called twice"
+        )
+    elif "No gradients provided" in text:
+        why = (
+            "the gradient of J with respect to generated_image is None: J was computed outside "
+            "the tape's `with` block (or from NumPy values), so the tape did not record it"
+        )
+    else:
+        return f"train_step raised {type(error).__name__}: {first} (hint: {_STEP_HINT})"
+    return f"train_step raised {type(error).__name__}: {first} — {why} (hint: {_STEP_HINT})"
+
+
 def train_step_test(target: Callable[[Any], Any], generated_image: Any, learning_rate=0.01) -> None:
     """Check two calls of ``train_step(generated_image)`` with a fresh Adam optimizer.
 
@@ -126,7 +153,7 @@ def train_step_test(target: Callable[[Any], Any], generated_image: Any, learning
     if not isinstance(generated_image, tf.Variable):
         raise ValueError("generated_image must be a tf.Variable (the test updates it)")
     before = generated_image.numpy().copy()
-    J1 = check.call(target, generated_image)
+    J1 = check.call_or_raise(_explain_step_crash, target, generated_image)
     after = generated_image.numpy().copy()
     if J1 is None:
         check.fail("J is None: did train_step forget to `return J`?")
@@ -152,7 +179,7 @@ def train_step_test(target: Callable[[Any], Any], generated_image: Any, learning
             "optimizer.apply_gradients per call, with the gradient of J with respect to "
             "generated_image, on a fresh optimizer)",
         )
-    J2 = check.call(target, generated_image)
+    J2 = check.call_or_raise(_explain_step_crash, target, generated_image)
     if J1 is not None and J2 is not None and np.shape(J2) == ():
         check.true(
             float(J2) < float(J1),
