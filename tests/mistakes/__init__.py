@@ -7,7 +7,10 @@ One module per notebook, named for it (``nb01_edge_detection`` for ``01_edge_det
   exercise's function too when the entry is about blaming the right exercise;
 - optionally ``STATE``: the source of a cell that builds, minimally, the notebook variables the
   tests read (``grading.assignment.Test.state``: a trained model, a dataset), run once after the
-  notebook's imports and solutions.
+  notebook's imports and solutions;
+- optionally ``SETUP``: the source of the notebook's plain definitions that a solution needs when
+  it is defined (08's ``STYLE_LAYERS``, a default argument), run after the imports and before the
+  solutions.
 
 ``tests/test_mistakes.py`` runs them: every :class:`Wrong` must fail the exercise's public test
 with a message matching ``says``, every :class:`Right` must pass the public and the hidden tests.
