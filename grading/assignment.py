@@ -2,8 +2,9 @@
 
 - the test cells (``grade_id``, points, source with hidden tests, public source for feedback);
 - the functions the solution cells define (the names a test may call in the student's kernel);
-- the imports of the setup cell (the namespace trusted tests run in, in the grader);
-- which tests are judged in the grader (:data:`TRUSTED`) and which still run inside the kernel.
+- the imports of the notebook's cells (the namespace trusted tests run in, in the grader);
+- which tests are judged in the grader (:data:`TRUSTED`) and which still run inside the kernel,
+  and the notebook variables each test reads (:attr:`Test.state`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from functools import cache
 from pathlib import Path
 
 import nbformat
+from IPython.core.inputtransformer2 import TransformerManager
 from nbformat import NotebookNode
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,11 +25,12 @@ NOTEBOOKS = REPO / "instructor"  # the instructor notebooks, built from source/ 
 HIDDEN = re.compile(r"\n*### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS\n?", re.S)
 
 # Test cells judged in the grader: the test code runs in the grader's process, the student's
-# functions run in the sandbox on the test's inputs and only plain data comes back
-# (grading.wire). Every other test cell still runs inside the student's kernel. A test belongs
-# here when it calls only the notebook's graded functions with plain data and gets plain data back
-# (no Keras model, no notebook variable): tests/test_grading_trust.py checks that condition, and
-# the instructor's solutions get full marks this way (make grade-solutions).
+# functions run in the sandbox on the test's inputs, and only plain data comes back
+# (grading.wire; Keras models, symbolic tensors and initializers as configs and arrays through
+# grading.keras_wire). A test may also read the notebook's variables (Test.state): they are
+# copied out of the kernel the same way. Every other test cell runs inside the student's kernel.
+# tests/test_grading_parts.py checks that a trusted test reads nothing else of the kernel, and
+# make grade-solutions that the instructor's solutions get full marks this way.
 TRUSTED: dict[str, frozenset[str]] = {
     "01_edge_detection": frozenset({"conv2d_test", "gradient_magnitude_test", "fit_kernel_test"}),
     "02_padding_and_strides": frozenset(
@@ -42,6 +45,13 @@ TRUSTED: dict[str, frozenset[str]] = {
             "pool_backward_test",
         }
     ),
+    "03_lenet5_and_classic_networks": frozenset({"happyModel_test", "LeNet5_test"}),
+    "04_residual_networks": frozenset(
+        {"identity_block_test", "convolutional_block_test", "ResNet50_test"}
+    ),
+    "05_inception_and_mobilenet": frozenset(
+        {"inception_module_test", "depthwise_separable_block_test", "bottleneck_block_test"}
+    ),
     "06_object_detection_yolo": frozenset(
         {
             "yolo_boxes_to_corners_test",
@@ -52,6 +62,9 @@ TRUSTED: dict[str, frozenset[str]] = {
             "yolo_eval_test",
         }
     ),
+    "07_face_recognition": frozenset(
+        {"triplet_loss_test", "img_to_encoding_test", "verify_test", "who_is_it_test"}
+    ),
     "08_neural_style_transfer": frozenset(
         {
             "compute_content_cost_test",
@@ -59,9 +72,19 @@ TRUSTED: dict[str, frozenset[str]] = {
             "compute_layer_style_cost_test",
             "compute_style_cost_test",
             "total_cost_test",
+            "train_step_test",
         }
     ),
     "09_transfer_learning_and_augmentation": frozenset({"pca_color_augmentation_test"}),
+    "10_semantic_segmentation_unet": frozenset(
+        {
+            "conv_transpose_test",
+            "conv_block_test",
+            "upsampling_block_test",
+            "unet_model_test",
+            "mean_iou_test",
+        }
+    ),
 }
 
 
@@ -82,6 +105,7 @@ class Test:
     public: str  # as released: hidden tests removed
     index: int  # position among the instructor notebook's cells
     trusted: bool
+    state: frozenset[str] = frozenset()  # the notebook's variables it reads (e.g. a trained model)
 
 
 @dataclass
@@ -93,7 +117,7 @@ class Assignment:
     tests: dict[str, Test]
     locked: dict[str, str]  # grade_id -> source of every locked cell (tests included)
     functions: frozenset[str]  # functions defined by the solution cells
-    imports: str  # the setup cell's import statements
+    imports: str  # the import statements of its cells (not the solutions)
     ids: frozenset[str] = field(default_factory=frozenset)  # every grade_id
 
     @property
@@ -124,14 +148,21 @@ def imported_names(source: str) -> set[str]:
     return names
 
 
+def python_of(source: str) -> str:
+    """A cell's source as plain Python (IPython's ``%magic`` and ``!shell`` lines translated)."""
+    return TransformerManager().transform_cell(source)
+
+
 @cache
 def load(name: str) -> Assignment:
-    """The assignment ``name`` (a notebook stem), read from ``notebooks/``."""
+    """The assignment ``name`` (a notebook stem), read from :data:`NOTEBOOKS`."""
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-    code = [cell for cell in nb.cells if cell.cell_type == "code"]
-    setup = ast.parse(code[0].source)
     imports = "\n".join(
-        ast.unparse(node) for node in setup.body if isinstance(node, ast.Import | ast.ImportFrom)
+        ast.unparse(node)
+        for cell in nb.cells
+        if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("solution")
+        for node in ast.parse(python_of(cell.source)).body
+        if isinstance(node, ast.Import | ast.ImportFrom)
     )
     tests, locked, functions = {}, {}, set()
     for index, cell in enumerate(nb.cells):
@@ -156,6 +187,9 @@ def load(name: str) -> Assignment:
                 index,
                 gid in TRUSTED.get(name, ()),
             )
+    known = imported_names(imports) | functions
+    for test in tests.values():
+        test.state = frozenset(free_names(test.source) - known)
     return Assignment(
         name,
         nb.cells,
@@ -168,5 +202,5 @@ def load(name: str) -> Assignment:
 
 
 def known() -> list[str]:
-    """Every assignment: the stems of ``notebooks/NN_topic.ipynb``, in order."""
+    """Every assignment: the stems of the instructor's ``NN_topic.ipynb``, in order."""
     return [path.stem for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))]

@@ -32,6 +32,7 @@ import builtins
 import contextlib
 import copy
 import hashlib
+import inspect
 import io
 import json
 import secrets
@@ -55,7 +56,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
 from grading import assignment as assignments
-from grading import sandbox, wire
+from grading import keras_wire, sandbox, wire
 from grading.assignment import Assignment, Test, grade_id
 
 CELL_OUTPUT_CAP = 20_000  # characters of printed text (stdout, stderr) kept per cell
@@ -245,13 +246,14 @@ class Kernel:
 
     def helper(self) -> None:
         """(Re)define the kernel's side of the calls: the wire module and ``_grading_call``."""
-        source = Path(wire.__file__).read_text()
-        code = (
-            "import sys as _s, types as _t\n"
-            f"_m = _t.ModuleType('_grading_wire'); _s.modules['_grading_wire'] = _m\n"
-            f"exec(compile({source!r}, '_grading_wire', 'exec'), _m.__dict__)\n"
-            "del _s, _t, _m\n" + wire.KERNEL_HELPER + EXIT_IGNORED
-        )
+        code = "import sys as _s, types as _t\n"
+        for module, name in ((wire, "_grading_wire"), (keras_wire, "_grading_keras")):
+            source = Path(module.__file__).read_text()
+            code += (
+                f"_m = _t.ModuleType({name!r}); _s.modules[{name!r}] = _m\n"
+                f"exec(compile({source!r}, {name!r}, 'exec'), _m.__dict__)\n"
+            )
+        code += "del _s, _t, _m\n" + wire.KERNEL_HELPER + EXIT_IGNORED
         self.run(new_code_cell(code), -1, timeout=60)
 
     def restart(self, nb: NotebookNode, replay: list[NotebookNode]) -> None:
@@ -298,7 +300,7 @@ _EXCEPTIONS = {
 
 
 def prelude(task: Assignment) -> dict[str, Any]:
-    """The namespace of the instructor's setup cell imports, built in this process (cached)."""
+    """The namespace of the instructor notebook's imports, built in this process (cached)."""
     if task.name not in _PRELUDES:
         if str(assignments.REPO) not in sys.path:
             sys.path.insert(0, str(assignments.REPO))
@@ -309,45 +311,59 @@ def prelude(task: Assignment) -> dict[str, Any]:
     return dict(_PRELUDES[task.name])
 
 
-class Proxy:
-    """Stands for a student's function in a trusted test: runs it in the kernel on plain data."""
+class Link:
+    """The grader's end of the calls into one kernel during one trusted test: every request runs
+    one helper of :data:`grading.wire.KERNEL_HELPER` in the kernel, and its reply is read back as
+    plain data (:mod:`grading.wire`, Keras objects through :class:`keras_wire.GraderCodec`)."""
 
-    def __init__(self, name: str, kernel: Kernel, log: list[str], trouble: list[str]) -> None:
-        self.__name__ = self.__qualname__ = name
-        self.kernel, self.log, self.trouble = kernel, log, trouble
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
+        self.codec = keras_wire.GraderCodec()
+        self.trouble: list[str] = []  # "dead", "timeout"
 
-    def __repr__(self) -> str:
-        return f"<function {self.__name__} (in the sandbox)>"
+    def ask(
+        self, helper: str, name: str | list[str], payload: Any = None, what: str = ""
+    ) -> dict[str, Any]:
+        """Run ``helper(name, [payload file,] reply file)`` in the kernel; returns its reply
+        (``name``: a function's name, or the names of variables, from the instructor's notebook).
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        name = self.__name__
+        Raises:
+            StudentFailure: the kernel died or timed out, or the reply is not plain data.
+        """
+        what = what or str(name)
         if "dead" in self.trouble:
-            raise StudentFailure(f"{name} was not run: the kernel died earlier in this test")
+            raise StudentFailure(f"{what} was not run: the kernel died earlier in this test")
         nonce = secrets.token_hex(8)
         sent, back = self.kernel.io / f"call-{nonce}-in", self.kernel.io / f"call-{nonce}-out"
-        wire.save([list(args), kwargs], sent, strict=True)
-        cell = new_code_cell(f"_grading_call({name!r}, {str(sent)!r}, {str(back)!r})")
-        status = self.kernel.run(cell, -1)
-        printed = "".join(
-            out.get("text", "") for out in cell.outputs if out.output_type == "stream"
-        )
-        if printed:
-            self.log.append(printed)
-        if status == "dead":
-            self.trouble.append("dead")
-            raise StudentFailure(f"the kernel died while {name} ran (a crash or exit in it)")
-        if status == "timeout":
-            self.trouble.append("timeout")
-            raise StudentFailure(f"{name} ran into the {self.kernel.timeout} s timeout")
+        self.codec.begin_call()
         try:
-            reply = wire.load(back)
-        except wire.WireError as error:
-            raise StudentFailure(f"{name} returned {error}") from None
+            if payload is not None:
+                wire.save(payload, sent, strict=True, codec=self.codec)
+                call = f"{helper}({name!r}, {str(sent)!r}, {str(back)!r})"
+            else:
+                call = f"{helper}({name!r}, {str(back)!r})"
+            cell = new_code_cell(call)
+            status = self.kernel.run(cell, -1)
+            printed = "".join(
+                out.get("text", "") for out in cell.outputs if out.output_type == "stream"
+            )
+            if printed:  # where the test reads it (a test may capture what a function prints)
+                sys.stdout.write(printed)
+            if status == "dead":
+                self.trouble.append("dead")
+                raise StudentFailure(f"the kernel died while {what} ran (a crash or exit in it)")
+            if status == "timeout":
+                self.trouble.append("timeout")
+                raise StudentFailure(f"{what} ran into the {self.kernel.timeout} s timeout")
+            try:
+                reply = wire.load(back, codec=self.codec)
+            except wire.WireError as error:
+                raise StudentFailure(f"{what} returned {error}") from None
         finally:
             for path in self.kernel.io.glob(f"call-{nonce}-*"):
                 path.unlink(missing_ok=True)
         if not isinstance(reply, dict):
-            raise StudentFailure(f"{name}: malformed reply from the kernel")
+            raise StudentFailure(f"{what}: malformed reply from the kernel")
         if "error" in reply:
             ename, message, _ = (list(reply["error"]) + ["", "", ""])[:3]
             kind = _EXCEPTIONS.get(ename) if isinstance(ename, str) else None
@@ -358,49 +374,169 @@ class Proxy:
                     error = None
                 if error is not None:
                     raise error
-            raise StudentFailure(f"{name} raised {str(ename)[:80]}: {str(message)[:2000]}")
+            raise StudentFailure(f"{what} raised {str(ename)[:80]}: {str(message)[:2000]}")
+        return reply
+
+    def fetch(self, names: list[str]) -> dict[str, Any]:
+        """The notebook's variables ``names`` that exist and are data (a model: rebuilt here)."""
+        if not names:
+            return {}
+        reply = self.ask("_grading_fetch", names, what="reading the notebook's variables")
+        values = reply.get("values")
+        return values if isinstance(values, dict) else {}
+
+
+_KINDS = list(type(inspect.Parameter.POSITIONAL_ONLY))  # inspect's parameter kinds, by number
+
+
+class Opaque:
+    """A default value of a student's parameter that is not plain data (shown by its repr)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+class Proxy:
+    """Stands for a student's function in a trusted test: runs it in the kernel on plain data."""
+
+    def __init__(self, name: str, link: Link) -> None:
+        self.__name__ = self.__qualname__ = name
+        self.link = link
+        self._signature: inspect.Signature | None = None
+
+    def __repr__(self) -> str:
+        return f"<function {self.__name__} (in the sandbox)>"
+
+    @property
+    def __signature__(self) -> inspect.Signature:  # what inspect.signature(proxy) reads
+        if self._signature is None:
+            reply = self.link.ask("_grading_signature", self.__name__, what=self.__name__)
+            parameters = []
+            for entry in reply.get("parameters") or []:
+                name, kind, default = (list(entry) + [None, None, None])[:3]
+                if not isinstance(name, str) or kind not in range(5):
+                    raise StudentFailure(f"{self.__name__}: malformed signature")
+                value = inspect.Parameter.empty
+                if isinstance(default, list) and len(default) == 2:
+                    value = default[1] if default[0] == "value" else Opaque(str(default[1]))
+                parameters.append(inspect.Parameter(name, _KINDS[kind], default=value))
+            self._signature = inspect.Signature(parameters)
+        return self._signature
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        payload = [list(args), kwargs, recording()]
+        reply = self.link.ask("_grading_call", self.__name__, payload)
         after, named = reply.get("args"), reply.get("kwargs")
         pairs = list(zip(args, after, strict=False)) if isinstance(after, list) else []
         if isinstance(named, dict):
             pairs += [(kwargs[k], v) for k, v in named.items() if k in kwargs]
         for given, changed in pairs:  # in-place changes of the arguments come back too
-            if (
-                isinstance(given, np.ndarray)
-                and isinstance(changed, np.ndarray)
-                and given.shape == changed.shape
-                and given.flags.writeable
-            ):
-                np.copyto(given, changed, casting="unsafe")
-            elif (
-                isinstance(given, np.random.Generator)
-                and isinstance(changed, np.random.Generator)
-                and type(given.bit_generator) is type(changed.bit_generator)
-            ):
-                given.bit_generator.state = changed.bit_generator.state
-        return reply.get("value")
+            copy_back(given, changed)
+        value = reply.get("value")
+        grads = reply.get("grads")
+        if isinstance(grads, list):
+            value = attach_gradient(value, keras_wire.tensor_leaves([list(args), kwargs]), grads)
+        return value
+
+
+def copy_back(given: Any, changed: Any) -> None:
+    """Apply the kernel's in-place change of an argument (an array, a generator, a variable)."""
+    tf = sys.modules.get("tensorflow")
+    if (
+        isinstance(given, np.ndarray)
+        and isinstance(changed, np.ndarray)
+        and given.shape == changed.shape
+        and given.flags.writeable
+    ):
+        np.copyto(given, changed, casting="unsafe")
+    elif (
+        isinstance(given, np.random.Generator)
+        and isinstance(changed, np.random.Generator)
+        and type(given.bit_generator) is type(changed.bit_generator)
+    ):
+        given.bit_generator.state = changed.bit_generator.state
+    elif (
+        tf is not None
+        and isinstance(given, tf.Variable)
+        and isinstance(changed, tf.Variable)
+        and given is not changed
+        and given.shape == changed.shape
+    ):
+        given.assign(tf.cast(changed, given.dtype))
+
+
+def recording() -> bool:
+    """Whether a ``tf.GradientTape`` records here now (then the kernel sends gradients back)."""
+    if "tensorflow" not in sys.modules:
+        return False
+    try:
+        from tensorflow.python.eager import record
+    except ImportError:  # TensorFlow's internals moved: always ask for gradients
+        return True
+    return bool(record.could_possibly_record())
+
+
+def attach_gradient(value: Any, inputs: list[Any], grads: list[Any]) -> Any:
+    """``value`` (a scalar tensor computed in the kernel) made differentiable here with respect
+    to ``inputs``, with the gradients the kernel computed (None: not differentiable there)."""
+    tf = sys.modules.get("tensorflow")
+    if tf is None or not isinstance(value, tf.Tensor) or value.shape != () or not inputs:
+        return value
+    if len(grads) != len(inputs):
+        raise StudentFailure("malformed gradients from the kernel")
+    for grad, tensor in zip(grads, inputs, strict=True):
+        if grad is not None and (
+            not isinstance(grad, np.ndarray | np.generic) or grad.shape != tuple(tensor.shape)
+        ):
+            raise StudentFailure("malformed gradients from the kernel")
+
+    @tf.custom_gradient
+    def forward(*tensors: Any) -> Any:
+        def backward(upstream: Any) -> list[Any]:
+            return [
+                None if grad is None else upstream * tf.constant(grad, dtype=tensor.dtype)
+                for grad, tensor in zip(grads, tensors, strict=True)
+            ]
+
+        return tf.identity(value), backward
+
+    return forward(*inputs)
 
 
 def judge_trusted(test: Test, task: Assignment, kernel: Kernel) -> tuple[Verdict, str]:
-    """Run ``test``'s code here with proxies of the student's functions; returns the verdict and
-    what happened to the kernel: "ok", "timeout" (a call was interrupted) or "dead"."""
+    """Run ``test``'s code here with proxies of the student's functions and copies of the
+    notebook's variables it reads (:attr:`Test.state`); returns the verdict and what happened to
+    the kernel: "ok", "timeout" (a call was interrupted) or "dead"."""
     kernel.helper()
     namespace = prelude(task)
-    log: list[str] = []
-    trouble: list[str] = []
+    link = Link(kernel)
     for name in assignments.free_names(test.source) & task.functions:
-        namespace[name] = Proxy(name, kernel, log, trouble)
+        namespace[name] = Proxy(name, link)
     printed = io.StringIO()
     try:
         with contextlib.redirect_stdout(printed), warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            namespace.update(link.fetch(sorted(test.state)))
             exec(compile(test.source, f"<{test.name}>", "exec"), namespace)
         passed, failure = True, ""
     except Exception as error:
         message = str(error).strip() or "a hidden test failed"
         passed, failure = False, f"{type(error).__name__}: {message}"
-    text = "".join(log)[:CELL_OUTPUT_CAP] + printed.getvalue()[:CELL_OUTPUT_CAP] + failure
-    status = "dead" if "dead" in trouble else "timeout" if trouble else "ok"
+    finally:
+        release_keras()
+    text = printed.getvalue()[:CELL_OUTPUT_CAP] + failure
+    status = "dead" if "dead" in link.trouble else "timeout" if link.trouble else "ok"
     return Verdict(passed, text, "in place"), status
+
+
+def release_keras() -> None:
+    """Forget the Keras models a test built here (a worker judges many submissions)."""
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        keras.backend.clear_session()
 
 
 # --- one submission ----------------------------------------------------------------------------

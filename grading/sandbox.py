@@ -115,6 +115,8 @@ def bwrap_argv(scratch: Path, io: Path, env: dict[str, str] | None = None) -> li
         "HOME": home,
         "MPLCONFIGDIR": f"{home}/.matplotlib",
         "COURSE_OFFLINE": "1",
+        "PYTHONPATH": str(INSIDE),  # `import utils` finds /course/utils (the editable install's
+        # path, the repository, is not in the sandbox)
         "PYTHONDONTWRITEBYTECODE": "1",
         **{name: os.environ[name] for name in KEPT_ENV if name in os.environ},
         **(env or {}),

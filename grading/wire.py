@@ -5,9 +5,10 @@ TensorFlow tensors, as their NumPy values) go to an ``.npz`` file, written uncom
 with ``allow_pickle=False``. Supported: None, bool, int, float, complex, str, tuple, list, dict,
 NumPy arrays of booleans and numbers, NumPy scalars, ``tf.Tensor`` and ``tf.Variable``, and NumPy
 random ``Generator``s (as their bit generator's state, so that a test's generator advances as the
-student's function used it). Anything
-else (a function, a Keras model, an object array) is encoded as ``{"t": "unsupported"}`` and
-cannot be decoded: it is not plain data.
+student's function used it). Keras models, symbolic tensors and initializers cross through a
+codec (:mod:`grading.keras_wire`): their configs as JSON, their weights as arrays. Anything else
+(a function, an object array) is encoded as ``{"t": "unsupported"}`` and cannot be decoded: it
+is not plain data.
 
 This module runs on both sides: in the grader, and — its source sent as code — inside a student's
 kernel (see :data:`KERNEL_HELPER`), so it imports nothing outside the standard library and NumPy
@@ -44,8 +45,9 @@ def _tensorflow() -> Any:
     return sys.modules.get("tensorflow")
 
 
-def encode(value: Any, arrays: dict[str, np.ndarray], depth: int = 0) -> Any:
-    """The JSON node of ``value``; its arrays are added to ``arrays``."""
+def encode(value: Any, arrays: dict[str, np.ndarray], depth: int = 0, codec: Any = None) -> Any:
+    """The JSON node of ``value``; its arrays are added to ``arrays``. ``codec`` (see
+    :mod:`grading.keras_wire`) encodes what is not plain data here, or returns None."""
     if depth > MAX_DEPTH:
         return {"t": "unsupported", "type": "too deeply nested"}
     if isinstance(value, np.ndarray | np.generic):
@@ -67,11 +69,12 @@ def encode(value: Any, arrays: dict[str, np.ndarray], depth: int = 0) -> Any:
     if isinstance(value, complex):
         return {"t": "complex", "v": [repr(value.real), repr(value.imag)]}
     if isinstance(value, tuple | list):
-        items = [encode(item, arrays, depth + 1) for item in value]
+        items = [encode(item, arrays, depth + 1, codec) for item in value]
         return {"t": "tuple" if isinstance(value, tuple) else "list", "v": items}
     if isinstance(value, dict):
         pairs = [
-            [encode(k, arrays, depth + 1), encode(v, arrays, depth + 1)] for k, v in value.items()
+            [encode(k, arrays, depth + 1, codec), encode(v, arrays, depth + 1, codec)]
+            for k, v in value.items()
         ]
         return {"t": "dict", "v": pairs}
     if isinstance(value, np.random.Generator):
@@ -81,6 +84,10 @@ def encode(value: Any, arrays: dict[str, np.ndarray], depth: int = 0) -> Any:
             "v": encode(value.bit_generator.state, arrays, depth + 1),
             "b": name,
         }
+    if codec is not None:
+        node = codec.encode(value, arrays, depth)
+        if node is not None:
+            return node
     tf = _tensorflow()
     if tf is not None and isinstance(value, tf.Tensor | tf.Variable):
         key = f"a{len(arrays)}"
@@ -90,8 +97,9 @@ def encode(value: Any, arrays: dict[str, np.ndarray], depth: int = 0) -> Any:
     return {"t": "unsupported", "type": type(value).__name__}
 
 
-def decode(node: Any, arrays: dict[str, np.ndarray], depth: int = 0) -> Any:
-    """The value of a JSON node (:func:`encode`'s inverse); raises :class:`WireError`."""
+def decode(node: Any, arrays: dict[str, np.ndarray], depth: int = 0, codec: Any = None) -> Any:
+    """The value of a JSON node (:func:`encode`'s inverse); raises :class:`WireError` (also for
+    whatever ``codec``, which decodes the tags it added, raises)."""
     if depth > MAX_DEPTH or not isinstance(node, dict) or not isinstance(node.get("t"), str):
         raise WireError("malformed value")
     tag, raw = node["t"], node.get("v")
@@ -109,13 +117,16 @@ def decode(node: Any, arrays: dict[str, np.ndarray], depth: int = 0) -> Any:
         if tag == "complex" and isinstance(raw, list) and len(raw) == 2:
             return complex(float(raw[0][:40]), float(raw[1][:40]))
         if tag in ("tuple", "list") and isinstance(raw, list):
-            items = [decode(item, arrays, depth + 1) for item in raw]
+            items = [decode(item, arrays, depth + 1, codec) for item in raw]
             return tuple(items) if tag == "tuple" else items
         if tag == "dict" and isinstance(raw, list):
-            return {decode(k, arrays, depth + 1): decode(v, arrays, depth + 1) for k, v in raw}
+            return {
+                decode(k, arrays, depth + 1, codec): decode(v, arrays, depth + 1, codec)
+                for k, v in raw
+            }
         if tag == "generator" and node.get("b") in BIT_GENERATORS:
             bits = getattr(np.random, node["b"])()
-            bits.state = decode(raw, arrays, depth + 1)
+            bits.state = decode(raw, arrays, depth + 1, codec)
             return np.random.Generator(bits)
         if tag in ("array", "scalar", "tensor", "variable") and node.get("k") in arrays:
             array = arrays[node["k"]]
@@ -131,6 +142,13 @@ def decode(node: Any, arrays: dict[str, np.ndarray], depth: int = 0) -> Any:
         raise WireError(f"malformed {tag}: {error}") from None
     if tag == "unsupported":
         raise WireError(f"a {str(node.get('type'))[:80]} object, which is not plain data")
+    if codec is not None:
+        try:
+            return codec.decode(node, arrays, depth)
+        except WireError:
+            raise
+        except Exception as error:  # the codec's own checks, or Keras refusing hostile input
+            raise WireError(f"{type(error).__name__}: {str(error)[:300]}") from None
     raise WireError(f"malformed {tag[:40]}")
 
 
@@ -152,13 +170,14 @@ def unsupported(node: Any) -> str | None:
     return None
 
 
-def save(value: Any, path: Path, strict: bool = False) -> None:
+def save(value: Any, path: Path, strict: bool = False, codec: Any = None) -> None:
     """Write ``value`` to ``path.json`` and its arrays to ``path.npz`` (atomically: json last).
 
     ``strict``: raise :class:`WireError` instead of writing a value that is not plain data.
+    ``codec``: as in :func:`encode`.
     """
     arrays: dict[str, np.ndarray] = {}
-    node = encode(value, arrays)
+    node = encode(value, arrays, codec=codec)
     if strict and unsupported(node):
         raise WireError(f"a {unsupported(node)} object is not plain data")
     np.savez(path.with_suffix(".npz"), **arrays)
@@ -207,42 +226,119 @@ def _load_arrays(path: Path) -> dict[str, np.ndarray]:
     return arrays
 
 
-def load(path: Path) -> Any:
-    """Read what :func:`save` wrote, treating the files as hostile input."""
+def load(path: Path, codec: Any = None) -> Any:
+    """Read what :func:`save` wrote, treating the files as hostile input (``codec``: as in
+    :func:`decode`)."""
     text = read_untrusted(path.with_suffix(".json"), MAX_JSON_BYTES)
     try:
         node = json.loads(text.decode("utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise WireError("result is not JSON") from None
-    return decode(node, _load_arrays(path.with_suffix(".npz")))
+    return decode(node, _load_arrays(path.with_suffix(".npz")), codec=codec)
 
 
-# Runs inside the student's kernel (after this module's source, exec'd as module
-# ``_grading_wire``): calls a function of the notebook's namespace on decoded arguments and writes
-# the result, the arguments as they are after the call (in-place changes) and any exception.
+# Runs inside the student's kernel, after this module's source (exec'd as module ``_grading_wire``)
+# and grading.keras_wire's (``_grading_keras``, whose ``SESSION`` is a KernelCodec):
+# ``_grading_call`` calls a function of the notebook's namespace on decoded arguments and writes
+# the result, the arguments as they are after the call (in-place changes), the gradient of a
+# scalar result with respect to the float tensors among the arguments (when the grader asks: a
+# tape records there), and any exception;
+# ``_grading_fetch`` writes variables of the notebook (the state a test reads); and
+# ``_grading_signature`` a function's parameters and their defaults.
 KERNEL_HELPER = """
-def _grading_call(name, path, out):
-    import traceback
+def _grading_reply(out, reply):
+    import sys
     from pathlib import Path
-    wire = __import__("sys").modules["_grading_wire"]
+    wire, keras_wire = sys.modules["_grading_wire"], sys.modules["_grading_keras"]
+    try:
+        wire.save(reply, Path(out), codec=keras_wire.SESSION)
+    except Exception as error:
+        failure = ["GradingWireError", f"{type(error).__name__}: {str(error)[:500]}", ""]
+        wire.save({"error": failure}, Path(out))
+
+
+def _grading_call(name, path, out):
+    import sys, traceback
+    from pathlib import Path
+    wire, keras_wire = sys.modules["_grading_wire"], sys.modules["_grading_keras"]
+    codec, tf = keras_wire.SESSION, sys.modules.get("tensorflow")
+    codec.begin_call()
     if name not in get_ipython().user_ns:
-        wire.save({"error": ["NameError", f"name {name!r} is not defined", ""]}, Path(out))
+        _grading_reply(out, {"error": ["NameError", f"name {name!r} is not defined", ""]})
         return
     try:
-        args, kwargs = wire.load(Path(path))
+        args, kwargs, gradients = wire.load(Path(path), codec=codec)
         function = get_ipython().user_ns[name]
     except Exception as error:
         failure = ["GradingSetupError", f"{type(error).__name__}: {error}", ""]
-        wire.save({"error": failure}, Path(out))
+        _grading_reply(out, {"error": failure})
         return
+    watched = keras_wire.tensor_leaves([args, kwargs]) if gradients else []
     try:
-        value = function(*args, **kwargs)
+        if watched:
+            with tf.GradientTape() as tape:
+                tape.watch(watched)
+                value = function(*args, **kwargs)
+        else:
+            value = function(*args, **kwargs)
     except BaseException as error:
         text = "".join(traceback.format_exception(error)[-6:])
-        wire.save({"error": [type(error).__name__, str(error), text]}, Path(out))
+        _grading_reply(out, {"error": [type(error).__name__, str(error), text]})
         return
-    changes = (wire.np.ndarray, wire.np.random.Generator)
+    grads = None
+    if watched and isinstance(value, tf.Tensor) and value.shape == () and value.dtype.is_floating:
+        grads = [None if g is None else g.numpy() for g in tape.gradient(value, watched)]
+    try:
+        graph = codec.graph(value)
+    except Exception as error:
+        failure = [
+            "ValueError",
+            f"{name} returned Keras tensors that are not computed from its inputs: {error}",
+            "",
+        ]
+        _grading_reply(out, {"error": failure})
+        return
+    changes = (wire.np.ndarray, wire.np.random.Generator) + ((tf.Variable,) if tf else ())
     after = [a if isinstance(a, changes) else None for a in args]
     named = {k: v for k, v in kwargs.items() if isinstance(v, changes)}
-    wire.save({"value": value, "args": after, "kwargs": named}, Path(out))
+    reply = {"graph": graph, "value": value, "args": after, "kwargs": named, "grads": grads}
+    _grading_reply(out, reply)
+
+
+def _grading_fetch(names, out):
+    import sys
+    wire, keras_wire = sys.modules["_grading_wire"], sys.modules["_grading_keras"]
+    namespace, kept, refused = get_ipython().user_ns, {}, {}
+    for name in names:
+        if name in namespace:
+            try:
+                node = wire.encode(namespace[name], {}, codec=keras_wire.KernelCodec())
+            except Exception:
+                node = {"t": "unsupported", "type": "unencodable"}
+            if wire.unsupported(node):
+                refused[name] = wire.unsupported(node)
+            else:
+                kept[name] = namespace[name]
+    _grading_reply(out, {"values": kept, "refused": refused})
+
+
+def _grading_signature(name, out):
+    import inspect, sys
+    wire, keras_wire = sys.modules["_grading_wire"], sys.modules["_grading_keras"]
+    try:
+        parameters = inspect.signature(get_ipython().user_ns[name]).parameters.values()
+    except Exception as error:
+        _grading_reply(out, {"error": [type(error).__name__, str(error), ""]})
+        return
+    described = []
+    for parameter in parameters:
+        default = None
+        if parameter.default is not inspect.Parameter.empty:
+            node = wire.encode(parameter.default, {}, codec=keras_wire.KernelCodec())
+            if wire.unsupported(node):
+                default = ["opaque", repr(parameter.default)[:100]]
+            else:
+                default = ["value", parameter.default]
+        described.append([parameter.name, int(parameter.kind), default])
+    _grading_reply(out, {"parameters": described})
 """
