@@ -224,12 +224,16 @@ _x, _w = _rng.standard_normal((2, 5, 4, 3)), _rng.standard_normal((4, 4, 3, 2))
 _b = _rng.standard_normal((1, 1, 1, 2))
 _z = conv_transpose(_x, _w, _b, {"stride": 2, "pad": 1})
 _full = tf.nn.conv2d_transpose(_x, np.transpose(_w, (0, 1, 3, 2)), (2, 12, 10, 2), 2, "VALID")
-assert _z.shape == (2, 10, 8, 2), _z.shape
-assert np.allclose(_z, _full.numpy()[:, 1:-1, 1:-1] + _b, atol=1e-8)
+assert _z.shape == (2, 10, 8, 2), f"stride 2, pad 1, f = 4 on 5×4: Z of shape {_z.shape}"
+assert np.allclose(_z, _full.numpy()[:, 1:-1, 1:-1] + _b, atol=1e-8), (
+    "stride 2, pad 1: Z differs from tf.nn.conv2d_transpose's output cut by 1 on each side, plus b"
+)
 # stride 1 and pad f - 1: a "valid" convolution with the kernel rotated by 180°
 _z = conv_transpose(_x, _w, np.zeros((1, 1, 1, 2)), {"stride": 1, "pad": 3})
 _valid = tf.nn.conv2d(_x, _w[::-1, ::-1], 1, "VALID").numpy()
-assert _z.shape == (2, 2, 1, 2) and np.allclose(_z, _valid, atol=1e-8)
+assert _z.shape == (2, 2, 1, 2) and np.allclose(_z, _valid, atol=1e-8), (
+    "stride 1, pad f − 1: Z differs from a valid convolution with the kernel rotated by 180°"
+)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -402,11 +406,19 @@ conv_block_test(conv_block)
 _inputs = Input((10, 14, 2))
 _next, _skip = conv_block(_inputs, 3, 0.5, True)
 _model = keras.Model(_inputs, [_next, _skip])
-assert tuple(_next.shape) == (None, 5, 7, 3) and tuple(_skip.shape) == (None, 10, 14, 3)
-assert _model.count_params() == (9 * 2 + 1) * 3 + (9 * 3 + 1) * 3
-assert [type(layer).__name__ for layer in _model.layers][-2:] == ["Dropout", "MaxPooling2D"]
+assert tuple(_next.shape) == (None, 5, 7, 3) and tuple(_skip.shape) == (None, 10, 14, 3), (
+    f"(10, 14, 2) inputs, 3 filters, pooling: shapes {_next.shape} and {_skip.shape}"
+)
+assert _model.count_params() == (9 * 2 + 1) * 3 + (9 * 3 + 1) * 3, (
+    "two 3×3 convolutions with 3 filters on 2 channels: 57 + 84 parameters"
+)
+assert [type(layer).__name__ for layer in _model.layers][-2:] == ["Dropout", "MaxPooling2D"], (
+    "dropout_prob=0.5: the block ends with Dropout, then MaxPooling2D"
+)
 _next, _skip = conv_block(Input((6, 6, 1)), 2)  # the defaults: no dropout, pooling
-assert tuple(_next.shape) == (None, 3, 3, 2) and tuple(_skip.shape) == (None, 6, 6, 2)
+assert tuple(_next.shape) == (None, 3, 3, 2) and tuple(_skip.shape) == (None, 6, 6, 2), (
+    "the default arguments: no dropout, pooling"
+)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -448,8 +460,10 @@ upsampling_block_test(upsampling_block)
 _expansive, _contractive = Input((3, 4, 6)), Input((6, 8, 5))
 _out = upsampling_block(_expansive, _contractive, 4)
 _model = keras.Model([_expansive, _contractive], _out)
-assert tuple(_out.shape) == (None, 6, 8, 4)
-assert _model.count_params() == (9 * 6 + 1) * 4 + (9 * 9 + 1) * 4 + (9 * 4 + 1) * 4
+assert tuple(_out.shape) == (None, 6, 8, 4), f"(3, 4, 6) up to (6, 8), 4 filters: {_out.shape}"
+assert _model.count_params() == (9 * 6 + 1) * 4 + (9 * 9 + 1) * 4 + (9 * 4 + 1) * 4, (
+    "Conv2DTranspose 6 → 4, then 3×3 convolutions on 4 + 5 and 4 channels: wrong parameter count"
+)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -505,9 +519,13 @@ def unet_model(input_size=(96, 128, 3), n_filters=32, n_classes=23):
 unet_model_test(unet_model)
 ### BEGIN HIDDEN TESTS
 _model = unet_model((32, 48, 2), n_filters=2, n_classes=3)
-assert tuple(_model.output.shape) == (None, 32, 48, 3)
-assert _model.count_params() == sum(row[2] for row in unet_layers((32, 48, 2), 2, 3)[0])
-assert _model.layers[-1].get_config()["activation"] == "linear"
+assert tuple(_model.output.shape) == (None, 32, 48, 3), (
+    f"unet_model((32, 48, 2), 2, 3): output {_model.output.shape}, expected (None, 32, 48, 3)"
+)
+assert _model.count_params() == sum(row[2] for row in unet_layers((32, 48, 2), 2, 3)[0]), (
+    "unet_model((32, 48, 2), 2, 3): the number of parameters differs from the course's U-Net"
+)
+assert _model.layers[-1].get_config()["activation"] == "linear", "the output layer gives logits"
 ### END HIDDEN TESTS
 
 # %%
@@ -585,9 +603,13 @@ _rng = np.random.default_rng(5)
 _t, _p = _rng.integers(0, 5, (4, 9, 7)), _rng.integers(0, 5, (4, 9, 7))
 _mean, _iou = mean_iou(_t, _p, 5)
 _scores = seg.segmentation_scores(seg.confusion_matrix(_t, _p, 5))
-assert np.allclose(_iou, _scores["iou"]) and np.isclose(_mean, _scores["mean_iou"])
+assert np.allclose(_iou, _scores["iou"]) and np.isclose(_mean, _scores["mean_iou"]), (
+    "random (4, 9, 7) maps of 5 classes: the IoUs differ from the confusion matrix's"
+)
 _mean, _iou = mean_iou(np.zeros((3, 3), int), np.zeros((3, 3), int), 2)
-assert _mean == 1.0 and _iou[0] == 1.0 and np.isnan(_iou[1])
+assert _mean == 1.0 and _iou[0] == 1.0 and np.isnan(_iou[1]), (
+    "all background in both maps: IoU 1 for class 0, NaN for class 1, mean 1"
+)
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from utils.testing import Checker, compare_summaries, require_callable, summary
+from utils.testing import Checker, compare_summaries, layer_kind, require_callable, summary
 
 UNET_PARAMS = 8_640_471  # the course's unet_model((96, 128, 3), n_filters=32, n_classes=23)
 SIZE_FORMULA = "n_H = (n_H_prev − 1)·stride − 2·pad + f"
@@ -180,6 +180,15 @@ def _inputs_of(layer: Any) -> list[Any]:
     return list(nodes[0].input_tensors) if nodes else []
 
 
+def _before_activation(layer: Any) -> Any:
+    """The layer a separate activation layer (``ReLU()``, ``Activation("relu")``) follows, so that
+    ``Conv2D(activation="relu")`` and ``Conv2D`` then ``ReLU()`` are alike; other layers as they
+    are."""
+    while layer_kind(layer) in ("ReLU", "ReLU6") and _inputs_of(layer):
+        layer = _producer(_inputs_of(layer)[0])
+    return layer
+
+
 def _upstream_layers(tensor: Any) -> list[Any]:
     """Every layer ``tensor`` depends on, itself included (depth first, each once)."""
     seen, stack, found = set(), [tensor], []
@@ -250,7 +259,7 @@ def unet_layers(
     input_size: tuple[int, int, int] = (96, 128, 3), n_filters: int = 32, n_classes: int = 23
 ) -> tuple[list[list[Any]], list[str]]:
     """The layer table of the course's ``unet_model`` in the order Keras lists its layers, and
-    where each layer sits (e.g. ``"decoder block 2 (4·n_filters): Conv2DTranspose"``).
+    where each layer sits (e.g. ``"the decoder block 2 (4·n_filters): Conv2DTranspose"``).
 
     Encoder blocks with n, 2n, 4n, 8n filters (dropout 0.3 on the 4th), a bottleneck with 16n
     (dropout 0.3, no pooling), decoder blocks with 8n, 4n, 2n, n, a 3×3 convolution with n
@@ -258,14 +267,14 @@ def unet_layers(
     """
     n_h, n_w, n_c = input_size
     rows: list[list[Any]] = [["InputLayer", (None, n_h, n_w, n_c), 0]]
-    where = ["input"]
+    where = ["the input"]
     skips = []
     for block, (factor, dropout, pool) in enumerate(
         ((1, 0, True), (2, 0, True), (4, 0, True), (8, 0.3, True), (16, 0.3, False)), start=1
     ):
         filters = factor * n_filters
         table = conv_block_layers((n_h, n_w, n_c), filters, dropout, pool)[1:]
-        name = "bottleneck" if not pool else f"encoder block {block}"
+        name = "the bottleneck" if not pool else f"the encoder block {block}"
         for row in table:
             rows.append(row)
             where.append(f"{name} ({factor}·n_filters): {row[0]}")
@@ -278,7 +287,7 @@ def unet_layers(
         table = upsampling_block_layers((n_h, n_w, n_c), skips[-1 - block], filters)
         for row in table:
             rows.append(row)
-            where.append(f"decoder block {block} ({factor}·n_filters): {row[0]}")
+            where.append(f"the decoder block {block} ({factor}·n_filters): {row[0]}")
         n_h, n_w, n_c = 2 * n_h, 2 * n_w, filters
     rows.append(_conv_row((None, n_h, n_w, n_filters), n_c, n_filters))
     where.append("the 3×3 convolution after the last decoder block (n_filters, relu)")
@@ -390,7 +399,7 @@ def _conv_block_case(
         return
     for problem in _initializer_problems(model.layers):
         check.fail(f"{label}: {problem}")
-    source = type(_producer(skip)).__name__
+    source = type(_before_activation(_producer(skip))).__name__
     wanted = "Dropout" if dropout_prob > 0 else "Conv2D"
     check.true(
         source == wanted,
@@ -549,7 +558,7 @@ def unet_model_test(target: Callable[..., Any]) -> None:
         )
         for layer, message in compare_summaries(summary(model), expected):
             if layer is not None and layer < len(where):
-                message += f" (that layer should be the {where[layer]})"
+                message += f" (that layer should be {where[layer]})"
             check.fail(f"{label}: {message}")
     check.done()
 
