@@ -87,7 +87,10 @@ _rng = np.random.default_rng(11)
 for _shape, _kshape in [((9, 6), (4, 2)), ((3, 3), (3, 3)), ((7, 5), (1, 1))]:
     _image, _kernel = _rng.standard_normal(_shape), _rng.standard_normal(_kshape)
     np.testing.assert_allclose(
-        conv2d(_image, _kernel), signal.correlate2d(_image, _kernel, mode="valid"), atol=1e-9
+        conv2d(_image, _kernel),
+        signal.correlate2d(_image, _kernel, mode="valid"),
+        atol=1e-9,
+        err_msg=f"conv2d of a {_shape} image with a {_kshape} kernel vs signal.correlate2d",
     )
 ### END HIDDEN TESTS
 
@@ -215,8 +218,12 @@ _k = np.array([[3.0, 0, -3], [10, 0, -10], [3, 0, -3]])
 _expected = np.hypot(
     signal.correlate2d(_image, _k, mode="valid"), signal.correlate2d(_image, _k.T, mode="valid")
 )
-np.testing.assert_allclose(gradient_magnitude(_image, _k), _expected, rtol=1e-9)
-assert (gradient_magnitude(_image, _k) >= 0).all()
+np.testing.assert_allclose(
+    gradient_magnitude(_image, _k),
+    _expected,
+    rtol=1e-9,
+    err_msg="gradient_magnitude of an 8×11 image with the Scharr kernel vs sqrt(Gx² + Gy²)",
+)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -370,9 +377,12 @@ _image = np.random.default_rng(13).random((16, 24)).astype(np.float32)
 _true = np.array([[0.0, 1.0], [-1.0, 0.5]], dtype=np.float32)
 _target = signal.correlate2d(_image, _true, mode="valid").astype(np.float32)
 _kernel, _losses = fit_kernel(_image, _target, steps=400, learning_rate=0.05)
-assert _kernel.shape == (2, 2), _kernel.shape
-np.testing.assert_allclose(_kernel, _true, atol=0.05)
-assert len(_losses) == 400 and _losses[-1] < _losses[0]
+assert np.shape(_kernel) == (2, 2), f"a 2×2 target kernel was learned as {np.shape(_kernel)}"
+np.testing.assert_allclose(
+    _kernel, _true, atol=0.05, err_msg="fit_kernel's 2×2 kernel after 400 steps vs the true one"
+)
+assert len(_losses) == 400, f"fit_kernel(steps=400) returned {len(_losses)} losses"
+assert _losses[-1] < _losses[0], f"the loss did not fall: {_losses[0]} → {_losses[-1]}"
 ### END HIDDEN TESTS
 
 # %% [markdown]

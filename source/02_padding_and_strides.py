@@ -205,9 +205,10 @@ _rng = np.random.default_rng(1002)
 for _shape, _pad in [((3, 1, 4, 2), 2), ((1, 5, 2, 1), 1), ((2, 3, 3, 4), 0), ((1, 1, 1, 1), 4)]:
     _x = _rng.standard_normal(_shape)
     _ref = tf.pad(tf.constant(_x), [[0, 0], [_pad, _pad], [_pad, _pad], [0, 0]]).numpy()
-    _got = zero_pad(_x, _pad)
-    assert _got.shape == _ref.shape, (_shape, _pad, _got.shape, _ref.shape)
-    assert np.array_equal(_got, _ref), (_shape, _pad)
+    _got = np.asarray(zero_pad(_x, _pad))
+    _case = f"zero_pad(X of shape {_shape}, pad={_pad})"
+    assert _got.shape == _ref.shape, f"{_case} has shape {_got.shape}, expected {_ref.shape}"
+    assert np.array_equal(_got, _ref), f"{_case} differs from tf.pad"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -275,8 +276,13 @@ for _f, _c in [(1, 1), (3, 7), (5, 2)]:
         tf.nn.conv2d(tf.constant(_a[None]), tf.constant(_W[..., None]), 1, "VALID").numpy().item()
     )
     _Z = conv_single_step(_a, _W, _b)
-    assert np.ndim(_Z) == 0 and isinstance(_Z, float | np.floating), type(_Z)
-    assert abs(_Z - (_ref + _b.item())) < 1e-9, (_f, _c, _Z, _ref + _b.item())
+    assert np.ndim(_Z) == 0 and isinstance(_Z, float | np.floating), (
+        f"conv_single_step returned a {type(_Z).__name__}, not a float"
+    )
+    assert abs(_Z - (_ref + _b.item())) < 1e-9, (
+        f"conv_single_step on ({_f}, {_f}, {_c}) inputs is {_Z}, but tf.nn.conv2d + b gives "
+        f"{_ref + _b.item()}"
+    )
 ### END HIDDEN TESTS
 
 # %%
@@ -369,10 +375,15 @@ for _shape, _f, _n_C, _s, _p in [
     _Z, _cache = conv_forward(_A, _W, _b, {"stride": _s, "pad": _p})
     _pads = [[0, 0], [_p, _p], [_p, _p], [0, 0]]
     _ref = tf.nn.conv2d(tf.constant(_A), tf.constant(_W), _s, _pads).numpy() + _b
-    assert _Z.shape == _ref.shape, (_shape, _f, _s, _p, _Z.shape, _ref.shape)
-    assert np.allclose(_Z, _ref, rtol=0, atol=1e-9), (_shape, _f, _s, _p)
-    assert np.array_equal(_cache[0], _A) and np.array_equal(_cache[1], _W)
-    assert np.array_equal(_cache[2], _b) and _cache[3] == {"stride": _s, "pad": _p}
+    _case = f"conv_forward on A_prev {_shape}, f={_f}, n_C={_n_C}, stride={_s}, pad={_p}"
+    assert np.shape(_Z) == _ref.shape, f"{_case}: Z has shape {np.shape(_Z)}, not {_ref.shape}"
+    assert np.allclose(_Z, _ref, rtol=0, atol=1e-9), f"{_case}: Z differs from tf.nn.conv2d + b"
+    assert np.array_equal(_cache[0], _A) and np.array_equal(_cache[1], _W), (
+        f"{_case}: the cache does not start with (A_prev, W)"
+    )
+    assert np.array_equal(_cache[2], _b) and _cache[3] == {"stride": _s, "pad": _p}, (
+        f"{_case}: the cache does not end with (b, hparameters)"
+    )
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -466,9 +477,12 @@ for _shape, _f, _s in [
     for _mode, _pool in [("max", tf.nn.max_pool2d), ("average", tf.nn.avg_pool2d)]:
         _out, _cache = pool_forward(_A, {"f": _f, "stride": _s}, mode=_mode)
         _ref = _pool(tf.constant(_A), ksize=_f, strides=_s, padding="VALID").numpy()
-        assert _out.shape == _ref.shape, (_shape, _f, _s, _mode, _out.shape, _ref.shape)
-        assert np.allclose(_out, _ref, rtol=0, atol=1e-12), (_shape, _f, _s, _mode)
-        assert np.array_equal(_cache[0], _A) and _cache[1] == {"f": _f, "stride": _s}
+        _case = f"pool_forward on A_prev {_shape}, f={_f}, stride={_s}, mode={_mode!r}"
+        assert np.shape(_out) == _ref.shape, f"{_case}: A has shape {np.shape(_out)}"
+        assert np.allclose(_out, _ref, rtol=0, atol=1e-12), f"{_case}: A differs from TensorFlow's"
+        assert np.array_equal(_cache[0], _A) and _cache[1] == {"f": _f, "stride": _s}, (
+            f"{_case}: the cache is not (A_prev, hparameters)"
+        )
 ### END HIDDEN TESTS
 
 # %%
@@ -581,9 +595,12 @@ for _shape, _f, _n_C, _s, _p in [
         _loss = tf.reduce_sum(_Z * _dZ)
     _refs = [g.numpy() for g in _tape.gradient(_loss, _vars)]
     _grads = conv_backward(_dZ, (_A, _W, _b, {"stride": _s, "pad": _p}))
-    for _got, _ref in zip(_grads, _refs, strict=True):
-        assert _got.shape == _ref.shape, (_shape, _f, _s, _p, _got.shape, _ref.shape)
-        assert np.allclose(_got, _ref, rtol=0, atol=1e-9), (_shape, _f, _s, _p)
+    _case = f"conv_backward on A_prev {_shape}, f={_f}, n_C={_n_C}, stride={_s}, pad={_p}"
+    for _name, _got, _ref in zip(("dA_prev", "dW", "db"), _grads, _refs, strict=True):
+        assert np.shape(_got) == _ref.shape, f"{_case}: {_name} has shape {np.shape(_got)}"
+        assert np.allclose(_got, _ref, rtol=0, atol=1e-9), (
+            f"{_case}: {_name} differs from tf.GradientTape's"
+        )
 ### END HIDDEN TESTS
 
 # %%
@@ -694,7 +711,9 @@ for _x in [np.array([[7.0]]), _rng.standard_normal((4, 4)), -_rng.random((3, 5))
     _mask = np.asarray(create_mask_from_window(_x))
     _ref = np.zeros(_x.shape, dtype=bool)
     _ref[np.unravel_index(np.argmax(_x), _x.shape)] = True
-    assert _mask.shape == _x.shape and np.array_equal(_mask, _ref), _x
+    assert _mask.shape == _x.shape and np.array_equal(_mask, _ref), (
+        f"create_mask_from_window of a {_x.shape} window is not True exactly at its maximum"
+    )
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -725,9 +744,11 @@ distribute_value_test(distribute_value)
 ### BEGIN HIDDEN TESTS
 for _dz, _shape in [(5.0, (1, 1)), (0.8, (4, 2)), (-3.0, (1, 3)), (0.0, (2, 2))]:
     _a = np.asarray(distribute_value(_dz, _shape))
-    assert _a.shape == _shape, (_dz, _shape, _a.shape)
-    assert np.allclose(_a, _dz / (_shape[0] * _shape[1]), rtol=0, atol=1e-12), (_dz, _shape)
-    assert abs(_a.sum() - _dz) < 1e-12, (_dz, _shape)
+    _case = f"distribute_value({_dz}, {_shape})"
+    assert _a.shape == _shape, f"{_case} has shape {_a.shape}"
+    assert np.allclose(_a, _dz / (_shape[0] * _shape[1]), rtol=0, atol=1e-12), (
+        f"{_case}: every entry should be dz / (n_H·n_W)"
+    )
 ### END HIDDEN TESTS
 
 # %%
@@ -806,8 +827,11 @@ for _shape, _f, _s in [
             _loss = tf.reduce_sum(_out * _dA)
         _ref = _tape.gradient(_loss, _a).numpy()
         _got = pool_backward(_dA, (_A, {"f": _f, "stride": _s}), mode=_mode)
-        assert _got.shape == _ref.shape, (_shape, _f, _s, _mode, _got.shape)
-        assert np.allclose(_got, _ref, rtol=0, atol=1e-9), (_shape, _f, _s, _mode)
+        _case = f"pool_backward on A_prev {_shape}, f={_f}, stride={_s}, mode={_mode!r}"
+        assert np.shape(_got) == _ref.shape, f"{_case}: dA_prev has shape {np.shape(_got)}"
+        assert np.allclose(_got, _ref, rtol=0, atol=1e-9), (
+            f"{_case}: dA_prev differs from tf.GradientTape's"
+        )
 ### END HIDDEN TESTS
 
 # %%
