@@ -189,35 +189,6 @@ def test_save_png_writes_and_never_overwrites_inputs(tmp_path, monkeypatch):
         style.save_png(np.zeros((4, 4)), "gray.png", "output")
 
 
-def test_receptive_fields_of_vgg19(vgg):
-    fields = style.receptive_fields(style.conv_pool_chain(vgg))
-    assert fields["block1_conv1"] == (3, 1)
-    assert fields["block1_pool"] == (6, 2)
-    assert fields["block2_conv1"] == (10, 2)
-    assert fields["block3_conv1"] == (24, 4)
-    assert fields["block4_conv1"] == (68, 8)
-    assert fields["block5_conv1"] == (156, 16)
-    assert fields["block5_pool"] == (268, 32)
-    with pytest.raises(ValueError):
-        style.receptive_fields([("bad", 0, 1)])
-
-
-def test_top_patches_finds_the_strongest_distinct_positions():
-    images = np.zeros((2, 8, 8, 3), np.float32)
-    images[1, 4, 4] = 1.0
-    activations = np.zeros((2, 8, 8, 2), np.float32)
-    activations[1, 4, 4, 0], activations[1, 4, 5, 0], activations[0, 1, 1, 0] = 5, 4, 3
-    patches, values = style.top_patches(activations, images, 0, field=5, jump=1, k=3)
-    assert patches.shape == (3, 5, 5, 3)
-    assert values[0] == 5 and values[1] == 3  # (1, 4, 5) is too close to (1, 4, 4)
-    np.testing.assert_array_equal(patches[0][2, 2], [1, 1, 1])  # centred on the bright pixel
-    assert patches[1][0, 0, 0] == 0.5  # the window around (1, 1) passes the border: grey
-    patches, values = style.top_patches(activations, images, 0, field=3, jump=1, k=2)
-    assert list(values) == [5, 4]  # with a 3-pixel field, neighbours are distinct enough
-    with pytest.raises(ValueError):
-        style.top_patches(activations, images, 5, 3, 1)
-
-
 def test_the_random_substitute_is_seeded_glorot():
     first, _ = style.load_vgg19("random", verbose=False)
     again, _ = style.load_vgg19("random", verbose=False)

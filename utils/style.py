@@ -11,8 +11,9 @@
 - :func:`prepare_image` / :func:`load_pair` — content and style images of any size and channel
   count (grayscale, RGB, RGBA, uint8 or float) as float32 RGB arrays of one common size.
 - :func:`save_png` — write a result under a git-ignored output folder, never over an input image.
-- :func:`receptive_fields` — the receptive-field arithmetic of a chain of conv/pool layers.
-- :func:`top_patches` — the image patches that most excite a unit.
+- :func:`receptive_fields`, :func:`conv_pool_chain`, :func:`top_patches` — moved to
+  :mod:`utils.feature_maps` (what a ConvNet's units see); imported here because notebook 08 still
+  imports them from this module.
 - :func:`painted_style` — a procedurally painted style image (brush strokes).
 
 TensorFlow is imported only inside the functions that need it.
@@ -27,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from utils.feature_maps import conv_pool_chain, receptive_fields, top_patches  # noqa: F401
 from utils.images import CATALOGUE, load_image, resize, to_rgb
 
 SCALED_ASSET = "vgg19_scaled_random"
@@ -251,95 +253,7 @@ def save_png(
         return target
 
 
-# --------------------------------------------------------------------------- what units see
-
-
-def receptive_fields(layers: Sequence[tuple[str, int, int]]) -> dict[str, tuple[int, int]]:
-    """Receptive field size and jump of every layer of a chain of convolutions/poolings.
-
-    With ``r`` the receptive field (pixels of the input one unit sees along one axis) and ``j``
-    the jump (input pixels between neighbouring units), a layer of kernel ``k`` and stride ``s``
-    gives ``r_out = r_in + (k − 1)·j_in`` and ``j_out = j_in·s``, starting from ``r = j = 1``.
-
-    Args:
-        layers: (name, kernel size, stride) in order, e.g. from :func:`conv_pool_chain`.
-
-    Returns:
-        {name: (receptive field, jump)}.
-    """
-    field, jump, result = 1, 1, {}
-    for name, kernel, stride in layers:
-        if kernel < 1 or stride < 1:
-            raise ValueError(f"{name}: kernel and stride must be >= 1, got {kernel}, {stride}")
-        field, jump = field + (kernel - 1) * jump, jump * stride
-        result[name] = (field, jump)
-    return result
-
-
-def conv_pool_chain(model: Any) -> list[tuple[str, int, int]]:
-    """(name, kernel size, stride) of the Conv2D and pooling layers of a sequential-like model."""
-    chain = []
-    for layer in model.layers:
-        config = layer.get_config()
-        size = config.get("kernel_size", config.get("pool_size"))
-        if size is None:
-            continue
-        if len(set(size)) != 1 or len(set(config["strides"])) != 1:
-            raise ValueError(f"{layer.name}: only square kernels and strides are supported")
-        chain.append((layer.name, int(size[0]), int(config["strides"][0])))
-    return chain
-
-
-def top_patches(
-    activations: np.ndarray,
-    images: np.ndarray,
-    unit: int,
-    field: int,
-    jump: int,
-    k: int = 9,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` image patches that excite ``unit`` most, one per image position (no repeats).
-
-    The unit at map position (i, j) sees the input window of side ``field`` centred on pixel
-    ``(i·jump + (jump − 1)/2, …)`` (VGG's 'same' convolutions and 2×2 poolings); windows are cut
-    from the images padded with grey where they pass the border. Positions closer than ``field/2``
-    to an already chosen one in the same image are skipped, so the patches differ.
-
-    Args:
-        activations: (N, h, w, C) outputs of one layer for ``images``.
-        images: (N, H, W, 3) float images in [0, 1].
-        unit: channel index c.
-        field, jump: the layer's receptive field and jump (:func:`receptive_fields`).
-        k: number of patches.
-
-    Returns:
-        (patches (k, field, field, 3), values (k,)) best first.
-    """
-    activations, images = np.asarray(activations), np.asarray(images)
-    if activations.ndim != 4 or images.ndim != 4 or len(activations) != len(images):
-        raise ValueError(
-            f"activations (N, h, w, C) and images (N, H, W, 3) must match, got "
-            f"{activations.shape} and {images.shape}"
-        )
-    if not 0 <= unit < activations.shape[-1]:
-        raise ValueError(f"unit must be in [0, {activations.shape[-1]}), got {unit}")
-    values = activations[..., unit]
-    order = np.argsort(values, axis=None, kind="stable")[::-1]
-    half = field // 2
-    padded = np.pad(images, ((0, 0), (half, half), (half, half), (0, 0)), constant_values=0.5)
-    chosen: list[tuple[int, int, int]] = []
-    patches, best = [], []
-    for flat in order:
-        n, i, j = np.unravel_index(flat, values.shape)
-        if any(n == m and max(abs(i - a), abs(j - b)) * jump < half for m, a, b in chosen):
-            continue
-        chosen.append((n, i, j))
-        cy, cx = i * jump + (jump - 1) // 2, j * jump + (jump - 1) // 2
-        patches.append(padded[n, cy : cy + field, cx : cx + field])
-        best.append(values[n, i, j])
-        if len(patches) == k:
-            break
-    return np.stack(patches), np.asarray(best)
+# --------------------------------------------------------------------------- photos
 
 
 def calibration_photos(size: int = CALIBRATION_SIZE) -> np.ndarray:
