@@ -280,23 +280,21 @@ happyModel_test(happyModel)
 
 ### BEGIN HIDDEN TESTS
 _model = happyModel()
-assert isinstance(_model, keras.Sequential), type(_model).__name__
-assert [type(_layer).__name__ for _layer in _model.layers] == [
-    "ZeroPadding2D",
-    "Conv2D",
-    "BatchNormalization",
-    "ReLU",
-    "MaxPooling2D",
-    "Flatten",
-    "Dense",
-]
-assert tuple(_model.layers[1].kernel.shape) == (7, 7, 3, 32)
-assert sum(int(np.prod(_w.shape)) for _w in _model.trainable_weights) == 4736 + 2 * 32 + 32769
+assert isinstance(_model, keras.Sequential), f"happyModel() built a {type(_model).__name__}"
+assert len(_model.layers) == 7, f"happyModel() has {len(_model.layers)} layers, not 7"
+_kernels = [tuple(_layer.kernel.shape) for _layer in _model.layers if hasattr(_layer, "kernel")]
+assert _kernels[0] == (7, 7, 3, 32), f"the convolution's kernel is {_kernels[0]}, not 7×7×3×32"
+_trainable = sum(int(np.prod(_w.shape)) for _w in _model.trainable_weights)
+assert _trainable == 4736 + 2 * 32 + 32769, f"happyModel() has {_trainable} trainable parameters"
 _x = np.random.default_rng(103).random((4, 64, 64, 3)).astype(np.float32)
 _p = keras.ops.convert_to_numpy(_model(_x, training=False))
-assert _p.shape == (4, 1), _p.shape
-assert np.all((_p > 0) & (_p < 1)), _p
-assert happyModel() is not _model  # a new, untrained model on every call
+assert _p.shape == (4, 1), f"happyModel() maps 4 images to an output of shape {_p.shape}"
+assert np.all((_p > 0) & (_p < 1)), "happyModel()'s outputs are not probabilities in (0, 1)"
+_after_norm = keras.Model(_model.inputs[0], _model.layers[3].output)
+assert np.min(keras.ops.convert_to_numpy(_after_norm(_x - 0.5, training=False))) >= 0, (
+    "the layer after the batch normalisation is not a ReLU (it has negative outputs)"
+)
+assert happyModel() is not _model, "happyModel() must build a new, untrained model on every call"
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -449,20 +447,25 @@ LeNet5_test(LeNet5)
 
 ### BEGIN HIDDEN TESTS
 _model = LeNet5()
-assert not isinstance(_model, keras.Sequential), "use the Functional API"
+assert not isinstance(_model, keras.Sequential), "LeNet5() must use the Functional API"
 _x = np.random.default_rng(104).random((5, 32, 32, 1)).astype(np.float32)
 _p = keras.ops.convert_to_numpy(_model(_x))
-assert _p.shape == (5, 10), _p.shape
-assert np.all(_p >= 0), _p.min()
-np.testing.assert_allclose(_p.sum(axis=1), 1.0, atol=1e-5)  # softmax: each row sums to 1
+assert _p.shape == (5, 10), f"LeNet5() maps 5 images to an output of shape {_p.shape}"
+assert np.all(_p >= 0), "LeNet5()'s outputs are not probabilities (negative values)"
+np.testing.assert_allclose(
+    _p.sum(axis=1), 1.0, atol=1e-5, err_msg="LeNet5()'s softmax rows do not sum to 1"
+)
 for _shape, _classes, _flat in [((28, 28, 1), 26, 4 * 4 * 16), ((64, 64, 3), 2, 13 * 13 * 16)]:
     _m = LeNet5(input_shape=_shape, classes=_classes)
-    assert _m.output_shape == (None, _classes), (_shape, _m.output_shape)
+    _call = f"LeNet5(input_shape={_shape}, classes={_classes})"
+    assert _m.output_shape == (None, _classes), f"{_call} has output shape {_m.output_shape}"
     _expected = (
         (25 * _shape[2] + 1) * 6 + 2416 + (_flat + 1) * 120 + 10164 + 85 * _classes
     )  # the formulas
-    assert _m.count_params() == _expected, (_shape, _m.count_params(), _expected)
-assert LeNet5() is not _model  # a new, untrained model on every call
+    assert _m.count_params() == _expected, (
+        f"{_call} has {_m.count_params()} parameters, but the formulas give {_expected}"
+    )
+assert LeNet5() is not _model, "LeNet5() must build a new, untrained model on every call"
 ### END HIDDEN TESTS
 
 # %% [markdown]

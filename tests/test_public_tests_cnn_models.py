@@ -169,7 +169,7 @@ def test_happy_model_with_the_relu_inside_the_convolution_is_told_the_layer_orde
         "layer 1 is ['Conv2D', (None, 64, 64, 32), 4736, 32, (7, 7), (1, 1), 'valid', 'relu']"
         in (message)
     )
-    assert "the ReLU is its own layer" in message  # the hint of layer 1
+    assert "the ReLU comes after the BatchNormalization" in message  # the hint of layer 1
 
 
 def test_happy_model_with_batch_norm_over_the_wrong_axis_fails_on_the_parameters():

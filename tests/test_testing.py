@@ -649,3 +649,14 @@ def test_error_line_is_the_first_line_or_the_last_after_in_user_code():
     )
     assert error_line(ValueError(quoted)) == "KeyError: 2"
     assert error_line(ValueError()) == ""
+
+
+def test_summary_of_operations_is_that_of_the_layers_that_compute_the_same(keras):
+    def model(add, relu):
+        inputs = keras.Input((4, 4, 2))
+        return keras.Model(inputs, relu(add(keras.layers.Conv2D(2, 1)(inputs), inputs)))
+
+    layers = summary(model(lambda x, y: keras.layers.Add()([x, y]), keras.layers.ReLU()))
+    operations = summary(model(lambda x, y: x + y, keras.ops.relu))
+    assert operations == layers
+    assert [row[0] for row in layers] == ["InputLayer", "Conv2D", "Add", "ReLU"]

@@ -413,11 +413,20 @@ class Checker:
         print("All tests passed")
 
 
+_OPERATION_KINDS = {"Relu": "ReLU", "Relu6": "ReLU6"}  # keras.ops.relu(x), keras.ops.relu6(x)
+
+
 def layer_kind(layer: Any) -> str:
-    """What a Keras layer computes, as a name: its class name, except that every spelling of a
-    ReLU is ``"ReLU"`` (``keras.layers.ReLU()``, ``Activation("relu")``) and every spelling of a
-    ReLU6 is ``"ReLU6"`` (``ReLU(max_value=6)``, ``Activation("relu6")``)."""
+    """What a Keras layer (or operation) computes, as a name: its class name, except that every
+    spelling of a ReLU is ``"ReLU"`` (``keras.layers.ReLU()``, ``Activation("relu")``,
+    ``keras.ops.relu``) and every spelling of a ReLU6 is ``"ReLU6"`` (``ReLU(max_value=6)``,
+    ``Activation("relu6")``). An operation on tensors, ``x + y``, is named like its layer
+    (``"Add"``)."""
     import keras
+
+    if not isinstance(layer, keras.layers.Layer):
+        name = type(layer).__name__
+        return _OPERATION_KINDS.get(name, name)
 
     if isinstance(layer, keras.layers.ReLU):
         config = layer.get_config()
@@ -450,7 +459,7 @@ def _activation_of(layer: Any, kind: str) -> str | None:
 
 def _feeds_only(previous: Any, layer: Any) -> bool:
     """``layer`` is the one consumer of ``previous``'s output."""
-    return layer.input is previous.output and len(previous._outbound_nodes) == 1
+    return getattr(layer, "input", None) is previous.output and len(previous._outbound_nodes) == 1
 
 
 def summary(model: Any) -> list[list[Any]]:
@@ -462,13 +471,15 @@ def summary(model: Any) -> list[list[Any]]:
     padding, rate, activation (none for a ReLU or ReLU6 layer: its kind says it). An activation
     layer whose one input is a layer with no activation (``"linear"``) of its own is folded into
     that layer's row: ``Conv2D(6, 5)`` then ``ReLU()`` is ``Conv2D(6, 5, activation="relu")``.
+    Operations on tensors in a Functional model (``X + shortcut``) are rows too, like the layer
+    that computes the same (``Add()([X, shortcut])``).
 
     Args:
         model: a built ``keras.Model`` (Sequential or Functional).
 
     Returns:
-        One list per layer, in ``model.layers`` order (the input layer included), folded layers
-        left out.
+        One list per layer or operation, in order (a Functional model's input layer included),
+        folded layers left out.
     """
     import keras
 
@@ -478,7 +489,7 @@ def summary(model: Any) -> list[list[Any]]:
         raise ValueError("model must be built (call it on an input or give it an Input layer)")
     rows: list[list[Any]] = []
     previous = None
-    for layer in model.layers:
+    for layer in getattr(model, "operations", model.layers):  # a Sequential has no operations
         out = layer.output
         shape = tuple(out.shape) if hasattr(out, "shape") else [tuple(o.shape) for o in out]
         kind = layer_kind(layer)
@@ -493,8 +504,11 @@ def summary(model: Any) -> list[list[Any]]:
             rows[-1][-1] = activation
             previous = layer
             continue
-        row = [kind, shape, layer.count_params()]
+        row = [kind, shape, layer.count_params() if isinstance(layer, keras.layers.Layer) else 0]
         previous = layer
+        if not isinstance(layer, keras.layers.Layer):
+            rows.append(row)
+            continue
         if kind in ("ReLU", "ReLU6"):
             rows.append(row)
             continue
