@@ -15,8 +15,10 @@ runs for one student's notebook. It
    - *trusted* tests (:data:`grading.assignment.TRUSTED`) run in this process, where student code
      never runs: the test's code (public and hidden) calls a proxy of each graded function, which
      sends the arguments as plain data into the kernel, runs the student's function there and gets
-     plain data back (:mod:`grading.wire`); every comparison runs here, on this process's NumPy and
-     TensorFlow, so nothing the kernel does to itself can change a verdict;
+     plain data back (:mod:`grading.wire`; Keras models and blocks as configs and weights,
+     :mod:`grading.keras_wire`); the notebook variables a test reads are copied out the same way;
+     every comparison runs here, on this process's NumPy, TensorFlow and Keras, so nothing the
+     kernel does to itself can change a verdict;
    - the other tests run inside the kernel, as nbgrader does: passed when the cell raises nothing
      (output on stderr, such as a warning, does not fail it);
 
@@ -382,6 +384,9 @@ class Link:
         if not names:
             return {}
         reply = self.ask("_grading_fetch", names, what="reading the notebook's variables")
+        refused = reply.get("refused")
+        for name, kind in refused.items() if isinstance(refused, dict) else []:
+            print(f"[grader] the notebook's {str(name)[:40]} is a {str(kind)[:80]}, not data")
         values = reply.get("values")
         return values if isinstance(values, dict) else {}
 

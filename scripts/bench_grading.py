@@ -1,21 +1,22 @@
 """Measure autograding throughput here and project it to a class (not a test: it takes minutes).
 
-    .venv/bin/python scripts/bench_grading.py [--copies 3] [--workers 1 2]
+    .venv/bin/python scripts/bench_grading.py [--copies 2] [--workers 1 2] [--notebooks 01_… …]
 
-Grades ``copies`` copies of the instructor's notebooks 01 and 02 (full notebooks: every cell
-runs, in the sandbox, with trusted judging) with each worker count, in a fresh output folder
-each time, and prints submissions per minute. Then it projects the time for a class of 300
-students x 9 notebooks: each notebook's grading time is its idle nbconvert time
-(:data:`NBCONVERT_SECONDS`, measured on these machines, docs in /work/shared/NOTES.md) times the
-grading overhead measured here for 01 and 02 at one worker, and the work is spread over 16
-cores (one worker per core, at the per-worker efficiency measured here at two workers) and over
-10 such machines on one Dask cluster.
+Grades ``copies`` copies of the instructor's notebooks (default 01, 02 and 03: full notebooks,
+every cell runs in the sandbox, with trusted judging — 03's through Keras models rebuilt in the
+grader) with each worker count, in a fresh output folder each time, and prints submissions per
+minute. Then it projects the time for a class of 300 students x every notebook: each notebook's
+grading time is its idle run time (the "Runtime: about N s" its header states, measured on these
+2-core machines) times the grading overhead measured here at one worker, and the work is spread
+over 16 cores (one worker per core, at the per-worker efficiency measured here at two workers)
+and over 10 such machines on one Dask cluster.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -25,32 +26,35 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from grading import course  # noqa: E402
+import nbformat  # noqa: E402
 
-# Idle `jupyter nbconvert --execute` time per notebook on these 2-core machines (seconds).
-NBCONVERT_SECONDS = {
-    "01_edge_detection": 18.5,
-    "02_padding_and_strides": 11.1,
-    "03_lenet5_and_classic_networks": 41.0,
-    "04_residual_networks": 176.5,
-    "05_inception_and_mobilenet": 66.3,
-    "06_object_detection_yolo": 17.5,
-    "07_face_recognition": 24.2,
-    "08_neural_style_transfer": 49.1,
-    "09_transfer_learning_and_augmentation": 65.1,
-}
-MEASURED = ("01_edge_detection", "02_padding_and_strides")
-STUDENTS, NOTEBOOKS, CORES, MACHINES = 300, 9, 16, 10
+from grading import assignment, course  # noqa: E402
+
+MEASURED = (
+    "01_edge_detection",
+    "02_padding_and_strides",
+    "03_lenet5_and_classic_networks",
+)
+STUDENTS, CORES, MACHINES = 300, 16, 10
 
 
-def run(copies: int, workers: int, folder: Path) -> tuple[float, int]:
-    """Seconds to grade ``copies`` x (01, 02) with ``workers`` workers, and submissions graded."""
+def idle_seconds(name: str) -> float:
+    """The idle run time the notebook's header states ("**Runtime**: CPU, about 41 s …")."""
+    header = nbformat.read(assignment.NOTEBOOKS / f"{name}.ipynb", 4).cells[0].source
+    found = re.search(r"\*\*Runtime\*\*:[^\n]*?about (\d+(?:\.\d+)?) s", header)
+    if found is None:
+        raise SystemExit(f"{name}: no 'Runtime: … about N s' line in its first cell")
+    return float(found.group(1))
+
+
+def run(copies: int, workers: int, folder: Path, names: list[str]) -> tuple[float, int]:
+    """Seconds to grade ``copies`` x ``names`` with ``workers`` workers, and submissions graded."""
     submissions = folder / f"submitted-{workers}"
     for index in range(copies):
-        for name in MEASURED:
+        for name in names:
             target = submissions / f"student{index:02d}" / name
             target.mkdir(parents=True)
-            shutil.copyfile(REPO / "instructor" / f"{name}.ipynb", target / f"{name}.ipynb")
+            shutil.copyfile(assignment.NOTEBOOKS / f"{name}.ipynb", target / f"{name}.ipynb")
     start = time.perf_counter()
     outcomes = course.autograde(submissions, folder / f"grades-{workers}", 300, workers=workers)
     seconds = time.perf_counter() - start
@@ -62,35 +66,40 @@ def run(copies: int, workers: int, folder: Path) -> tuple[float, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--copies", type=int, default=3, help="copies of 01 and 02 (default 3)")
+    parser.add_argument("--copies", type=int, default=2, help="copies of each (default 2)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--notebooks", nargs="+", default=list(MEASURED), choices=assignment.known()
+    )
     args = parser.parse_args()
     rates = {}
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         for workers in args.workers:
             load = os.getloadavg()[0]
-            seconds, count = run(args.copies, workers, Path(tmp))
+            seconds, count = run(args.copies, workers, Path(tmp), args.notebooks)
             rates[workers] = count / seconds * 60
             print(
                 f"{workers} worker(s): {count} submissions in {seconds:.0f} s = "
                 f"{rates[workers]:.2f} submissions/min ({seconds / count:.1f} s each; "
-                f"load average {load:.1f} at the start, {os.cpu_count()} cores)",
+                f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, "
+                f"{os.cpu_count()} cores)",
                 flush=True,
             )
     one = min(args.workers)
-    per_pair = 60 / rates[one] * len(MEASURED) * one  # worker-seconds for one 01 + one 02
-    overhead = per_pair / sum(NBCONVERT_SECONDS[name] for name in MEASURED)
+    per_set = 60 / rates[one] * len(args.notebooks) * one  # worker-seconds for one of each
+    overhead = per_set / sum(idle_seconds(name) for name in args.notebooks)
     most = max(args.workers)
     efficiency = rates[most] / (rates[one] * most / one)
-    worker_seconds = STUDENTS * sum(NBCONVERT_SECONDS.values()) * overhead
+    every = assignment.known()
+    worker_seconds = STUDENTS * sum(idle_seconds(name) for name in every) * overhead
     print(
-        f"grading costs {overhead:.2f}x the notebooks' nbconvert time at {one} worker; "
+        f"grading costs {overhead:.2f}x the notebooks' idle run time at {one} worker; "
         f"{most} workers reach {efficiency:.0%} of linear scaling here"
     )
     for machines in (1, MACHINES):
         hours = worker_seconds / (CORES * machines * efficiency) / 3600
         print(
-            f"projected: {STUDENTS} students x {NOTEBOOKS} notebooks on {machines} x {CORES} "
+            f"projected: {STUDENTS} students x {len(every)} notebooks on {machines} x {CORES} "
             f"cores: {hours:.1f} h"
         )
 

@@ -28,14 +28,15 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
-from grading import cli, course, sandbox
+from grading import assignment, cli, course, sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "instructor").glob("[0-9][0-9]_*.ipynb"))
+INSTRUCTOR = assignment.NOTEBOOKS  # the instructor notebooks (with solutions and hidden tests)
+NOTEBOOKS = sorted(INSTRUCTOR.glob("[0-9][0-9]_*.ipynb"))
 QUICK = "02_padding_and_strides"
 FIRST = "01_edge_detection"
 OTHERS = ("06_object_detection_yolo", "09_transfer_learning_and_augmentation")  # trusted too
-IN_KERNEL = "03_lenet5_and_classic_networks"  # its tests return Keras models: run in the kernel
+KERAS = "03_lenet5_and_classic_networks"  # its tests judge Keras models rebuilt in the grader
 TIMEOUT = (
     25  # s per cell: the slowest cell of these submissions takes ~7 s on a busy 2-core machine
 )
@@ -71,10 +72,10 @@ def grade_ids(nb: nbformat.NotebookNode) -> list[str]:
 
 
 def minimal(path: Path) -> nbformat.NotebookNode:
-    """The notebook cut down to its setup cell and its graded cells."""
+    """The notebook cut down to its setup cell, its imports cell and its graded cells."""
     nb = nbformat.read(path, 4)
-    setup = next(c for c in nb.cells if c.cell_type == "code")
-    nb.cells = [setup] + [c for c in nb.cells if "nbgrader" in c.metadata]
+    setup = [c for c in nb.cells if c.cell_type == "code"][:2]
+    nb.cells = setup + [c for c in nb.cells if "nbgrader" in c.metadata]
     return nb
 
 
@@ -169,7 +170,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory, released: Path) -> SimpleNa
     tmp = tmp_path_factory.mktemp("class")
     submissions = tmp / "submitted"
     out = tmp / "grades"
-    solution = ROOT / "instructor" / f"{QUICK}.ipynb"
+    solution = INSTRUCTOR / f"{QUICK}.ipynb"
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
@@ -222,14 +223,14 @@ def graded(tmp_path_factory: pytest.TempPathFactory, released: Path) -> SimpleNa
     stub_all(cheater, "return np.zeros(1), None")
     cell(cheater, "zero_pad").source = CHEAT + cell(cheater, "zero_pad").source
     hand_in("cheater", cheater)
-    cheater01 = minimal(ROOT / "instructor" / f"{FIRST}.ipynb")
+    cheater01 = minimal(INSTRUCTOR / f"{FIRST}.ipynb")
     stub_all(cheater01, "return np.zeros((4, 4)), [1.0, 0.0]")
     cell(cheater01, "conv2d").source = CHEAT + cell(cheater01, "conv2d").source
     hand_in("cheater", cheater01, FIRST)
-    hand_in("zoë", minimal(ROOT / "instructor" / f"{FIRST}.ipynb"), FIRST)
-    for other in (*OTHERS, IN_KERNEL):
-        hand_in("zoë", minimal(ROOT / "instructor" / f"{other}.ipynb"), other)
-    cheater06 = minimal(ROOT / "instructor" / f"{OTHERS[0]}.ipynb")
+    hand_in("zoë", minimal(INSTRUCTOR / f"{FIRST}.ipynb"), FIRST)
+    for other in (*OTHERS, KERAS):
+        hand_in("zoë", minimal(INSTRUCTOR / f"{other}.ipynb"), other)
+    cheater06 = minimal(INSTRUCTOR / f"{OTHERS[0]}.ipynb")
     stub_all(cheater06, "return tf.zeros((1, 4)), tf.zeros((1,)), tf.zeros((1,), tf.int64)")
     first_solution = next(
         c for c in cheater06.cells if c.metadata.get("nbgrader", {}).get("solution")
@@ -303,8 +304,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory, released: Path) -> SimpleNa
         scores=scores,
         ids=grade_ids(nbformat.read(solution, 4)),
         all_ids={
-            name: grade_ids(nbformat.read(ROOT / "instructor" / f"{name}.ipynb", 4))
-            for name in (FIRST, QUICK, *OTHERS, IN_KERNEL)
+            name: grade_ids(nbformat.read(INSTRUCTOR / f"{name}.ipynb", 4))
+            for name in (FIRST, QUICK, *OTHERS, KERAS)
         },
     )
 
@@ -384,7 +385,7 @@ def test_bad_arguments_are_named_with_what_was_expected(tmp_path, capsys):
 def test_submissions_and_the_course_are_only_read(graded):
     assert digests(graded.submissions) == graded.before
     assert (ROOT / "utils" / "__init__.py").read_text() == graded.init_before
-    assert (ROOT / "instructor" / f"{QUICK}.ipynb").is_file()
+    assert (INSTRUCTOR / f"{QUICK}.ipynb").is_file()
 
 
 def test_scores_have_a_row_per_student_and_exercise_and_totals(graded):
@@ -415,15 +416,13 @@ def test_scores_have_a_row_per_student_and_exercise_and_totals(graded):
 
 def test_the_solution_gets_full_marks_and_the_blank_release_zero(graded):
     assert points(graded, "zoë") == full_marks(graded)
-    for other in (FIRST, *OTHERS, IN_KERNEL):
+    for other in (FIRST, *OTHERS, KERAS):
         assert points(graded, "zoë", other) == full_marks(graded, other), other
     assert "extra files ignored: utils/__init__.py" in report(graded, "zoë")
     assert set(points(graded, "smith, john").values()) == {0.0}
     assert all(f"- {name} 0/" in report(graded, "smith, john") for name in graded.ids)
     judged = {(r["assignment"], r["judged"]) for r in graded.rows if r["student"] == "zoë"}
-    assert judged == {(name, "trusted") for name in (FIRST, QUICK, *OTHERS)} | {
-        (IN_KERNEL, "in the kernel")
-    }
+    assert judged == {(name, "trusted") for name in (FIRST, QUICK, *OTHERS, KERAS)}
 
 
 def test_one_broken_function_loses_exactly_its_points(graded):

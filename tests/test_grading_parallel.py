@@ -13,7 +13,7 @@ import nbformat
 import psutil
 import pytest
 
-from grading import course, sandbox
+from grading import assignment, course, sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = "02_padding_and_strides"
@@ -29,9 +29,9 @@ pytestmark = [
 def test_a_worker_killed_mid_submission_loses_nothing(tmp_path):
     from dask.distributed import Client, LocalCluster
 
-    nb = nbformat.read(ROOT / "instructor" / f"{QUICK}.ipynb", 4)
-    setup = next(c for c in nb.cells if c.cell_type == "code")
-    nb.cells = [setup, nbformat.v4.new_code_cell("import time\ntime.sleep(5)")] + [
+    nb = nbformat.read(assignment.NOTEBOOKS / f"{QUICK}.ipynb", 4)
+    setup = [c for c in nb.cells if c.cell_type == "code"][:2]  # the setup and imports cells
+    nb.cells = [*setup, nbformat.v4.new_code_cell("import time\ntime.sleep(5)")] + [
         c for c in nb.cells if "nbgrader" in c.metadata
     ]
     folder = tmp_path / "submitted" / "ann" / QUICK

@@ -4,6 +4,7 @@ outside the kernel, how cells are lined up, how a submissions folder is read, an
 
 from __future__ import annotations
 
+import ast
 import copy
 import csv
 import json
@@ -16,7 +17,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from grading import assignment, autograde, course, runner, sandbox, wire
+from grading import assignment, autograde, course, keras_wire, runner, sandbox, wire
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = "02_padding_and_strides"
@@ -84,6 +85,98 @@ def test_hostile_files_are_refused(tmp_path):
         wire.load(tmp_path / "fifo")
 
 
+# --- Keras objects across the wall (both sides in this process) --------------------------------
+
+
+def _across(value, tmp_path, sender, receiver, name="v"):
+    """``value`` written by one side's codec and read by the other's, as between the processes."""
+    wire.save(value, tmp_path / name, codec=sender)
+    return wire.load(tmp_path / name, codec=receiver)
+
+
+def test_a_model_crosses_as_config_and_weights_and_keeps_its_identity(tmp_path):
+    keras = pytest.importorskip("keras")
+    grader, kernel = keras_wire.GraderCodec(), keras_wire.KernelCodec()
+    inputs = keras.Input((6,))
+    hidden = keras.layers.BatchNormalization()(keras.layers.Dense(3, activation="relu")(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(hidden))
+    model.layers[2].set_weights([np.full((3,), v, np.float32) for v in (2.0, 0.5, 0.1, 4.0)])
+    first, again = _across([model, model], tmp_path, kernel, grader)
+    assert first is again and first is not model, "the same object twice: one copy here"
+    assert [type(layer).__name__ for layer in first.layers] == [
+        type(layer).__name__ for layer in model.layers
+    ]
+    x = np.random.default_rng(0).standard_normal((4, 6)).astype(np.float32)
+    np.testing.assert_allclose(first(x, training=False), model(x, training=False), atol=1e-6)
+    grader.begin_call()
+    (back,) = _across([first], tmp_path, grader, kernel, "back")
+    assert back is model, "passed back, the kernel gets its own model (a reference)"
+
+
+def test_a_block_built_on_the_graders_input_keeps_its_history_and_the_tests_initializer(tmp_path):
+    keras = pytest.importorskip("keras")
+    grader, kernel = keras_wire.GraderCodec(), keras_wire.KernelCodec()
+    fill = keras.initializers.Constant(0.25)
+    x = keras.Input((5, 5, 2))
+    args = _across([x, lambda seed=0: fill], tmp_path, grader, kernel)
+    tensor, factory = args
+    assert tensor is not x and tuple(tensor.shape) == (None, 5, 5, 2)
+    conv = keras.layers.Conv2D(3, 3, padding="same", kernel_initializer=factory(seed=0))
+    skip = conv(tensor)
+    out = keras.layers.MaxPooling2D()(keras.layers.ReLU()(skip))
+    reply = {"graph": kernel.graph((out, skip)), "value": (out, skip)}
+    got, got_skip = _across(reply, tmp_path, kernel, grader, "reply")["value"]
+    model = keras.Model(x, [got, got_skip])
+    names = [type(layer).__name__ for layer in model.layers]
+    assert names == ["InputLayer", "Conv2D", "ReLU", "MaxPooling2D"]
+    rebuilt = model.layers[1]
+    assert rebuilt._inbound_nodes[0].input_tensors[0] is x, "first called on the grader's input"
+    assert np.all(rebuilt.get_weights()[0] == 0.25), "the test's initializer, applied here"
+    assert model.count_params() == 3 * 3 * 2 * 3 + 3
+
+
+def test_only_keras_and_course_classes_are_rebuilt(tmp_path):
+    keras = pytest.importorskip("keras")
+    from utils import face_models
+
+    grader, kernel = keras_wire.GraderCodec(), keras_wire.KernelCodec()
+
+    class Mine(keras.layers.Layer):
+        def call(self, x):
+            return x
+
+    hostile = [
+        keras.layers.Lambda(lambda x: x * 2),
+        Mine(),
+        keras.layers.Dense(2, activation=lambda x: x),
+    ]
+    for index, layer in enumerate(hostile):
+        model = keras.Sequential([keras.Input((3,)), layer])
+        refused = "Python function|only Keras's own|could not rebuild"  # nothing of it runs
+        with pytest.raises(wire.WireError, match=refused):
+            _across(model, tmp_path, kernel, grader, f"h{index}")
+    config = {"module": "os", "class_name": "system", "config": "ls", "registered_name": None}
+    with pytest.raises(keras_wire.KerasWireError, match="class system of os"):
+        keras_wire.rebuild(json.dumps(config), [], {})
+    encoder = face_models.compact_encoder()  # the course's ToGray and L2Normalize layers
+    rebuilt = _across(encoder, tmp_path, kernel, grader, "course")
+    assert rebuilt.count_params() == encoder.count_params()
+
+
+def test_a_gradient_computed_in_the_kernel_reaches_the_graders_tape():
+    tf = pytest.importorskip("tensorflow")
+    anchor, other = tf.Variable([[1.0, 1.0]]), tf.constant([[0.0, 0.0]])
+    with tf.GradientTape() as tape:
+        assert runner.recording()
+        loss = runner.attach_gradient(
+            tf.constant(2.2), [anchor, other], [np.array([[2.0, 2.0]], np.float32), None]
+        )
+    assert not runner.recording()
+    gradient, none = tape.gradient(loss, [anchor, other])
+    np.testing.assert_array_equal(gradient, [[2.0, 2.0]])
+    assert none is None, "not differentiable in the kernel: no gradient here either"
+
+
 # --- sandbox -----------------------------------------------------------------------------------
 
 
@@ -101,7 +194,7 @@ def test_the_sandbox_binds_only_the_course_read_only(tmp_path):
     assert {"/tmp", "/course/notebooks"} <= tmpfs  # private, size-limited scratch
     assert argv.count("--size") == 2
     sources = {src for kind, src, _ in pairs if kind in ("--bind", "--ro-bind")}
-    assert str(ROOT) not in sources and str(ROOT / "instructor") not in sources
+    assert str(ROOT) not in sources and str(assignment.NOTEBOOKS) not in sources
     assert str(ROOT / "grading") not in sources and "/" not in sources
     assert ("--ro-bind", str(ROOT / "utils"), "/course/utils") in pairs
 
@@ -119,18 +212,40 @@ def test_without_a_sandbox_autograde_refuses_unless_unsafe(tmp_path, monkeypatch
 # --- which tests are trusted -------------------------------------------------------------------
 
 
-def test_trusted_tests_call_only_graded_functions_with_imported_helpers():
-    """A test judged outside the kernel may use the setup cell's imports and the notebook's
-    graded functions (run in the sandbox), nothing else of the student's kernel."""
-    for name, tests in assignment.TRUSTED.items():
+# The notebook variables a trusted test reads (copied out of the kernel as data): nothing else.
+STATE = {
+    ("07_face_recognition", "img_to_encoding_test"): {"encoder"},
+    ("07_face_recognition", "verify_test"): {"enroll_photos", "database", "encoder"},
+    ("07_face_recognition", "who_is_it_test"): {"enroll_photos", "database", "encoder"},
+    ("08_neural_style_transfer", "train_step_test"): {"generated_image", "LEARNING_RATE"},
+}
+
+
+def test_every_test_is_judged_in_the_grader_reading_only_the_listed_state():
+    """A trusted test uses the notebook's imports (built in the grader), its graded functions
+    (run in the sandbox) and the variables of :data:`STATE`, each made by an instructor's cell
+    before the test that is no solution (so an honest notebook has it when the test runs)."""
+    for name in assignment.known():
         task = assignment.load(name)
-        assert tests <= set(task.tests), f"{name}: unknown tests {tests - set(task.tests)}"
+        assert assignment.TRUSTED.get(name) == set(task.tests), name
         allowed = assignment.imported_names(task.imports) | task.functions
-        for test in tests:
-            extra = assignment.free_names(task.tests[test].source) - allowed
-            assert not extra, f"{name} {test} reads {extra} from the student's kernel"
-    assert assignment.TRUSTED[FIRST] == set(assignment.load(FIRST).tests)
-    assert assignment.TRUSTED[QUICK] == set(assignment.load(QUICK).tests)
+        for test in task.tests.values():
+            assert test.trusted
+            expected = STATE.get((name, test.name), set())
+            assert assignment.free_names(test.source) - allowed == test.state == expected
+            before = task.cells[: test.index]
+            made = set()
+            for cell in before:
+                if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get(
+                    "solution"
+                ):
+                    source = assignment.python_of(cell.source)
+                    made |= {
+                        node.id
+                        for node in ast.walk(ast.parse(source))
+                        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+                    }
+            assert test.state <= made, f"{name} {test.name}: {test.state - made} made nowhere"
 
 
 def test_the_readme_names_every_test_judged_outside_the_kernel():
@@ -150,7 +265,7 @@ def _gid(cell: nbformat.NotebookNode) -> str | None:
 
 def test_cells_are_lined_up_with_the_instructors():
     task = assignment.load(QUICK)
-    nb = nbformat.read(ROOT / "instructor" / f"{QUICK}.ipynb", 4)
+    nb = nbformat.read(assignment.NOTEBOOKS / f"{QUICK}.ipynb", 4)
     tests = [c for c in nb.cells if _gid(c) in task.tests]
     nb.cells.remove(tests[2])  # deleted: goes back after the solution it followed
     tests[0].source = "pass"  # edited: the original runs
@@ -167,13 +282,13 @@ def test_cells_are_lined_up_with_the_instructors():
 
 def test_a_notebook_of_another_assignment_is_not_graded_and_says_which():
     result = runner.Result("s", FIRST)
-    nb = nbformat.read(ROOT / "instructor" / f"{QUICK}.ipynb", 4)
+    nb = nbformat.read(assignment.NOTEBOOKS / f"{QUICK}.ipynb", 4)
     assert runner.plan(nb, assignment.load(FIRST), result) is None
     assert result.reason == f"this is a notebook of {QUICK}, not {FIRST}"
 
 
 def test_any_nbformat_version_and_kernel_name_is_read():
-    nb = nbformat.read(ROOT / "instructor" / f"{QUICK}.ipynb", 4)
+    nb = nbformat.read(assignment.NOTEBOOKS / f"{QUICK}.ipynb", 4)
     nb.metadata.kernelspec.name = "conda-env-weird-py"
     old = runner.read_notebook(nbformat.writes(nbformat.convert(copy.deepcopy(nb), 3)))
     assert [c.source for c in old.cells if c.cell_type == "code"] == [
@@ -188,7 +303,7 @@ def test_any_nbformat_version_and_kernel_name_is_read():
 
 
 def test_every_folder_becomes_a_job_or_a_reason(tmp_path):
-    notebook = (ROOT / "instructor" / f"{QUICK}.ipynb").read_text()
+    notebook = (assignment.NOTEBOOKS / f"{QUICK}.ipynb").read_text()
     for student in ("bob ", "smith, john", "zoë", ".dot"):
         (tmp_path / student / QUICK).mkdir(parents=True)
         (tmp_path / student / QUICK / f"{QUICK}.ipynb").write_text(notebook)
@@ -206,7 +321,7 @@ def test_every_folder_becomes_a_job_or_a_reason(tmp_path):
     (tmp_path / "ann" / "05_typo").mkdir(parents=True)
     (tmp_path / "linker" / QUICK).mkdir(parents=True)
     (tmp_path / "linker" / QUICK / f"{QUICK}.ipynb").symlink_to(
-        ROOT / "instructor" / f"{QUICK}.ipynb"
+        assignment.NOTEBOOKS / f"{QUICK}.ipynb"
     )
     jobs, listed = autograde.discover(tmp_path, 10, False)
     graded = {(job["student"], job["assignment"]) for job in jobs}
@@ -272,9 +387,9 @@ def test_outputs_are_capped_per_cell_and_per_notebook():
 @pytest.mark.slow
 def test_unsafe_grading_runs_without_a_sandbox_and_says_so(tmp_path, monkeypatch):
     monkeypatch.setattr(sandbox, "available", lambda: "bubblewrap is not installed")
-    nb = nbformat.read(ROOT / "instructor" / f"{QUICK}.ipynb", 4)
-    setup = next(c for c in nb.cells if c.cell_type == "code")
-    nb.cells = [setup] + [c for c in nb.cells if _gid(c) in ("zero_pad", "zero_pad_test")]
+    nb = nbformat.read(assignment.NOTEBOOKS / f"{QUICK}.ipynb", 4)
+    setup = [c for c in nb.cells if c.cell_type == "code"][:2]  # the setup and imports cells
+    nb.cells = setup + [c for c in nb.cells if _gid(c) in ("zero_pad", "zero_pad_test")]
     folder = tmp_path / "in" / "ann" / QUICK
     folder.mkdir(parents=True)
     nbformat.write(nb, folder / f"{QUICK}.ipynb")
