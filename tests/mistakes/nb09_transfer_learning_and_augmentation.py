@@ -63,6 +63,12 @@ CATALOGUE = [
     ),
     Wrong(
         "pca_color_augmentation",
+        "the eigenvalues left out",
+        edit("(alpha * eigenvalues)", "(alpha)"),
+        says=COVARIANCE + r".*multiplies the eigenvalue λᵢ itself — not its square root, not 1",
+    ),
+    Wrong(
+        "pca_color_augmentation",
         "sigma used as a variance",
         edit("rng.normal(0.0, sigma, size=3)", "rng.normal(0.0, sigma**2, size=3)"),
         says=COVARIANCE + r".*σ is a standard deviation, not a variance",
