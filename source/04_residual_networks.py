@@ -50,7 +50,7 @@ from keras.models import Model
 
 from utils.assets import resolve
 from utils.datasets import load_digits
-from utils.models import accuracy, resnet14
+from utils.models import RESNET14_WEIGHTS, accuracy, resnet14, resnet_digits
 from utils.plotting import show_images
 from utils.public_tests.resnets import (
     ResNet50_test,
@@ -502,9 +502,7 @@ model.summary(line_length=120, print_fn=lambda text, line_break=True: print(text
 # three channels, split 80/20 with a fixed seed — 866 training and 217 test images, one-hot labels.
 
 # %%
-X_train, Y_train, X_test, Y_test, classes = load_digits(
-    size=64, channels=3, digits=range(6), one_hot=True
-)
+X_train, Y_train, X_test, Y_test, classes = resnet_digits()  # the digits 0–5 at 64×64×3
 print("X_train", X_train.shape, X_train.dtype, "Y_train", Y_train.shape)
 print("X_test ", X_test.shape, "Y_test ", Y_test.shape, "classes", classes)
 print("training images per class:", Y_train.sum(axis=0).astype(int))
@@ -601,8 +599,8 @@ print(
 # SHA-256 against the manifest before it is used.
 
 # %%
-path = resolve("resnet14_digits")  # the shipped file, verified against its SHA-256
-resnet_small = resnet14(input_shape=(64, 64, 3), classes=6)
+path = resolve(RESNET14_WEIGHTS)  # the shipped file, verified against its SHA-256
+resnet_small = resnet14()  # (64, 64, 3) → 6 classes
 resnet_small.load_weights(path)
 print(f"weights/{path.name}: {path.stat().st_size / 2**20:.1f} MiB, SHA-256 verified")
 print(

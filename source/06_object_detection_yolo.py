@@ -32,21 +32,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
-from scripts import train_yolo_shapes as shapes
+from utils import shapes_detector as shapes
+from utils.anchors import assign_anchor, kmeans_anchors, wh_iou, yolo_targets
 from utils.assets import registry, resolve
-from utils.detection import (
-    SHAPE_CLASSES,
-    check_box,
-    check_scored_boxes,
-    check_yolo_boxes,
-    draw_boxes,
-    library_nms,
-    make_shapes_dataset,
-    mean_average_precision,
-    show_detections,
-)
+from utils.box_drawing import draw_boxes, show_detections
+from utils.boxes import check_box, check_scored_boxes, check_yolo_boxes
+from utils.detection_metrics import mean_average_precision
 from utils.images import load_image, resize
 from utils.model_stats import layer_table, model_cost
+from utils.nms import library_nms
 from utils.public_tests.yolo import (
     iou_test,
     scale_boxes_test,
@@ -55,17 +49,8 @@ from utils.public_tests.yolo import (
     yolo_filter_boxes_test,
     yolo_non_max_suppression_test,
 )
-from utils.yolo import (
-    assign_anchor,
-    coco_yolo_v2,
-    kmeans_anchors,
-    read_anchors,
-    read_classes,
-    wh_iou,
-    yolo_head,
-    yolo_targets,
-    yolo_v2,
-)
+from utils.shapes_dataset import SHAPE_CLASSES, make_shapes_dataset
+from utils.yolo import coco_yolo_v2, read_anchors, read_classes, yolo_head, yolo_v2
 
 # %% [markdown]
 # ## 1. Classification with localisation
@@ -80,7 +65,7 @@ from utils.yolo import (
 #
 # When there is no object, $p_c = 0$ and the other seven values are "don't care".
 #
-# The images come from `utils.detection.make_shapes_dataset`: crops of real photos with discs,
+# The images come from `utils.shapes_dataset.make_shapes_dataset`: crops of real photos with discs,
 # triangles and horse silhouettes pasted on them. Here, one image with one object and one with none:
 
 # %%
@@ -136,9 +121,10 @@ plt.show()
 # (\hat y_1 - y_1)^2 & \text{if } y_1 = 0. \end{cases} $$
 #
 # **In practice** each part gets the loss that suits it: a logistic loss for $p_c$ (the network
-# outputs a logit, $\hat p_c = \sigma(t)$), the log-likelihood of the softmax for the classes, and the
-# squared error for the four box values; the box and class terms count only when there is an object.
-# YOLOv2's loss (`utils.yolo.yolo_loss`, used to train the detector of section 6) is built this way.
+# outputs a logit, $\hat p_c = \sigma(t)$), the log-likelihood of the softmax for the classes, and
+# the squared error for the four box values; the box and class terms count only when there is an
+# object. YOLOv2's loss (`yolo_loss` in `scripts/train_yolo_shapes.py`, which trains the detector of
+# section 6) is built this way.
 
 # %%
 def course_loss(y_hat, y):
@@ -710,7 +696,7 @@ assert len(np.asarray(_out[0])) == 3, "iou_threshold=1: IoU 1 is not > 1, all th
 # %% [markdown]
 # **Against the library.** TensorFlow's `tf.image.non_max_suppression(boxes, scores, max_output_size,
 # iou_threshold)` does the same for boxes of one class, and `tf.image.combined_non_max_suppression`
-# runs it class by class (and image by image) in one call. `utils.detection.library_nms` uses it: it
+# runs it class by class (and image by image) in one call. `utils.nms.library_nms` uses it: it
 # selects the very same boxes as yours, on random sets of boxes:
 
 # %%
@@ -925,7 +911,7 @@ del yolo_608, raw
 #
 # `utils.yolo.coco_yolo_v2()` finds `yolov2.weights` through `utils.assets.resolve` (the copy in
 # `weights/`, the Keras cache, or a download from pjreddie.com; its SHA-256 is checked against
-# `weights/MANIFEST.json`) and loads it into `yolo_v2()` with `utils.yolo.load_darknet_weights`.
+# `weights/MANIFEST.json`) and loads it into `yolo_v2()` with `utils.darknet.load_darknet_weights`.
 # Without a network it prints one line and returns `None`; the compact detector below is the offline
 # substitute.
 
@@ -947,12 +933,12 @@ if coco_model is not None:
 #
 # `scripts/train_yolo_shapes.py` trains `yolo_v2((160, 160, 3), num_anchors=5, num_classes=3,
 # width=0.125)`: every layer of YOLOv2 with 1/8 of its filters (799,588 parameters, 36 million
-# multiply-adds per image), with the anchors of section 3, `utils.yolo.yolo_loss` (the practical loss
+# multiply-adds per image), with the anchors of section 3, its `yolo_loss` (the practical loss
 # of section 1 for each slot of the grid) and 4,000 generated training images, whose objects are 24
 # to 72 pixels high: ¾ of a grid cell to 2¼ cells (objects smaller than a cell are YOLOv2's weak
 # spot). Its weights are in Darknet's format, so they load exactly as the COCO ones. Below, **your** `yolo_eval` turns its
 # outputs on the 200 held-out images into boxes; the mean average precision is computed by
-# `utils.detection.mean_average_precision`.
+# `utils.detection_metrics.mean_average_precision`.
 #
 # **mAP@0.5**: for one class, sort all the detections of all images by score; a detection is a true
 # positive if it overlaps a not-yet-matched true box of its class with IoU $\ge 0.5$. The precision
@@ -986,7 +972,7 @@ for name, ap in zip(CLASS_NAMES, aps, strict=True):
     print(f"  AP {name:<9} {ap:.4f}")
 stated = shapes.stated_map(asset.description)
 print(f"as stated in weights/MANIFEST.json ({stated:.3f}): {round(mean_ap, 3) == stated}")
-# The same outputs through TensorFlow's non-max suppression (utils.detection.library_eval):
+# The same outputs through TensorFlow's non-max suppression (utils.nms.library_eval):
 library_map, _ = shapes.evaluate(detector, held_out, outputs=outputs)
 print(f"the same as with TensorFlow's non-max suppression: {np.isclose(mean_ap, library_map)}")
 

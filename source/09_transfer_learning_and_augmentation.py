@@ -41,7 +41,15 @@ from utils.assets import resolve
 from utils.images import load_image
 from utils.plotting import show_images
 from utils.public_tests.augmentation import pca_color_augmentation_test
-from utils.transfer import classifier, framed_digits, mobilenet_v2_small
+from utils.transfer import (
+    PRETRAINED_WEIGHTS,
+    PRETRAINING_SHAPE,
+    classifier,
+    framed_digits,
+    mobilenet_v2_small,
+    pretraining_digits,
+    pretraining_model,
+)
 
 # %% [markdown]
 # ## 1. Data augmentation: new training images from old ones
@@ -506,12 +514,12 @@ if imagenet_weights is not None:
         )
 
 else:
-    SIZE = 32
-    PRETRAINED = resolve("mobilenet_v2_small_digits")  # shipped: verified against its SHA-256
+    SIZE = PRETRAINING_SHAPE[0]  # 32
+    PRETRAINED = resolve(PRETRAINED_WEIGHTS)  # shipped: verified against its SHA-256
 
     def source_model():
         """MobileNetV2-small with its softmax over the digits 0–4, as pre-trained."""
-        model = classifier(mobilenet_v2_small((SIZE, SIZE, 3)), 5)
+        model = pretraining_model()
         model.load_weights(PRETRAINED)
         return model
 
@@ -521,7 +529,7 @@ else:
             return mobilenet_v2_small((SIZE, SIZE, 3))
         return source_model().get_layer("mobilenet_v2_small")
 
-    _, _, X_source, Y_source, _ = framed_digits(size=SIZE, channels=3, digits=range(5))
+    _, _, X_source, Y_source, _ = pretraining_digits()
     hits = correct(probabilities(source_model(), X_source), Y_source)
     print(f"pre-trained on the digits 0–4: {percent(hits, len(Y_source))} of their test digits")
 

@@ -59,7 +59,7 @@ from utils.public_tests.segmentation import (
 #
 # The data is made the way notebook 06 made its detection set: crops of real photos with discs,
 # triangles and horse silhouettes pasted on them (`utils.segmentation.make_segmentation_dataset`, on
-# top of `utils.detection.make_shapes_dataset`). Since the program paints each object, it knows
+# top of `utils.shapes_dataset.make_shapes_dataset`). Since the program paints each object, it knows
 # the owner of every pixel: the **class mask** and the **instance mask** are exact. Here are the 200
 # held-out scenes that every evaluation of this notebook uses (never seen in training):
 

@@ -155,7 +155,7 @@ def detect(
 def evaluate(
     model: Any, data: DetectionSet, *, outputs: np.ndarray | None = None
 ) -> tuple[float, np.ndarray]:
-    """mAP@0.5 and the AP of each class of ``model`` on a :class:`DetectionSet`.
+    """mAP@0.5 and the AP of each class of ``model`` on a generated set (utils.shapes_dataset).
 
     ``outputs``: the model's raw outputs on ``data.images`` when already computed (see
     :func:`detect`).
