@@ -363,6 +363,13 @@ def test_check_earlier_blames_the_earlier_exercise_a_function_calls():
     )
 
 
+def test_check_earlier_sees_a_call_inside_a_generator_expression():
+    namespace = {}
+    exec("def f(x):\n    return x + 1\ndef g(xs):\n    return all(f(x) for x in xs)\n", namespace)
+    with pytest.raises(AssertionError, match=r"your `f` \(exercise 2\) is wrong, and g calls it"):
+        check_earlier(namespace["g"], "f", 2, earlier_test)
+
+
 def test_check_earlier_passes_a_right_or_unused_earlier_function(capsys):
     namespace = {}
     exec("def f(x):\n    return x * x\ndef g(x):\n    return f(x) * 2\n", namespace)
