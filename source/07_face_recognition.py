@@ -39,11 +39,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
-from scripts.train_face_encoder import train
-from utils import facenet, faces
+from utils import face_identities, face_metrics, face_models, facenet, triplets
 from utils.assets import resolve
-from utils.faces import FaceDetector, FaceError, align_face, extract_face, prepare_face
+from utils.face_alignment import (
+    FaceDetector,
+    FaceError,
+    align_face,
+    extract_face,
+    eye_angle,
+    prepare_face,
+    prepare_faces,
+)
 from utils.images import load_image
+from utils.lfw import load_lfw_people
 from utils.model_stats import model_cost
 from utils.plotting import show_images
 from utils.public_tests.faces import (
@@ -61,9 +69,9 @@ notebook_start = time.perf_counter()
 # An encoder compares faces best when they are framed the same way. **MTCNN** (Zhang et al., 2016)
 # is a cascade of three small CNNs (P-Net proposes windows over an image pyramid, R-Net rejects most
 # of them, O-Net refines the box and finds five landmarks: eyes, nose, mouth corners). Its weights
-# ship inside the `mtcnn` wheel, so it runs offline. `utils.faces.align_face` then applies the
-# similarity transform (rotation, scale, shift) that puts both eyes on a horizontal line at fixed
-# places in a 96×96 crop — the *alignment* step of FaceNet/OpenFace.
+# ship inside the `mtcnn` wheel, so it runs offline. `utils.face_alignment.align_face` then applies
+# the similarity transform (rotation, scale, shift) that puts both eyes on a horizontal line at
+# fixed places in a 96×96 crop — the *alignment* step of FaceNet/OpenFace.
 
 # %%
 start = time.perf_counter()
@@ -75,7 +83,7 @@ aligned, detections = {}, {}
 for name, photo in photos.items():
     aligned[name], detections[name] = extract_face(photo, detector)
     face = detections[name]
-    print(f"{name:>12}: {face.describe()}; eye line tilted {faces.eye_angle(face):+.1f}°")
+    print(f"{name:>12}: {face.describe()}; eye line tilted {eye_angle(face):+.1f}°")
 
 # %%
 fig, axes = plt.subplots(1, 6, figsize=(14, 2.8))
@@ -98,7 +106,7 @@ plt.show()
 # that the face is above MTCNN's 20-pixel minimum):
 
 # %%
-lfw = faces.lfw_subset_faces()
+lfw = face_identities.lfw_subset_faces()
 crops, titles = [], []
 for index in range(6):
     big = np.clip(utils.images.resize(lfw[index], 100), 0.0, 1.0)
@@ -141,11 +149,11 @@ print("prepare_face, 512×512 uint8 photo →", prepare_face((astronaut * 255).a
 # Inception network for 96×96 faces: a convolutional stem, inception blocks 3a–5b (the `inception_module`
 # of notebook 05 with 1×1 bottlenecks; 3b, 4a and 5a use *L2 pooling*, $\sqrt{\sum x^2}$ over each
 # window, and 3c and 4e halve the size), average pooling, dense 128, L2 normalisation.
-# `utils.faces.nn4_small2()` builds it channels-last:
+# `utils.face_models.nn4_small2()` builds it channels-last:
 
 # %%
 start = time.perf_counter()
-nn4 = faces.nn4_small2()
+nn4 = face_models.nn4_small2()
 trainable = sum(int(np.prod(w.shape)) for w in nn4.trainable_weights)
 frozen = sum(int(np.prod(w.shape)) for w in nn4.non_trainable_weights)
 print(f"nn4.small2: input {tuple(nn4.input.shape)}, output {tuple(nn4.output.shape)}")
@@ -167,11 +175,11 @@ print(f"built and run in {time.perf_counter() - start:.1f} s")
 #
 # Training nn4.small2 well takes millions of labelled faces and GPU days (FaceNet: 200M images;
 # OpenFace: 500k), more than a laptop CPU and this offline course have. The course instead trains
-# `faces.compact_encoder()` — the same recipe (CNN → dense 128 → L2 normalisation, triplet loss) at
-# 32×32 with 12× fewer parameters:
+# `face_models.compact_encoder()` — the same recipe (CNN → dense 128 → L2 normalisation, triplet
+# loss) at 32×32 with 12× fewer parameters:
 
 # %%
-encoder = faces.compact_encoder()
+encoder = face_models.compact_encoder()
 cost = model_cost(encoder)
 print(f"compact encoder: {cost['params']:,} parameters, {cost['macs']:,} multiplications per face")
 print(f"nn4.small2 has {nn4.count_params() / cost['params']:.1f}× the parameters")
@@ -243,7 +251,7 @@ assert _tape.gradient(_loss, _x) is not None, "triplet_loss must be differentiab
 # Triplets need several photos of each person. scikit-image ships 100 real face crops from LFW
 # (Labeled Faces in the Wild) — but **one photo per person and no names**, and no other labelled
 # face set is installed (scikit-learn's `fetch_lfw_people` downloads). So the course makes its own
-# identity set, `utils.faces.make_identity_photos`:
+# identity set, `utils.face_identities.make_identity_photos`:
 #
 # - **identity** = one of the 100 real LFW-subset crops (each a different person);
 # - **a photo** of that identity = a fresh random draw of *pose* (rotation ±10°, scale 0.92–1.08,
@@ -258,10 +266,10 @@ assert _tape.gradient(_loss, _x) is not None, "triplet_loss must be differentiab
 # product; section 8 runs the same code on real LFW people when a network is available.
 
 # %%
-train_ids, val_ids, test_ids = faces.split_identities(seed=faces.SPLIT_SEED)
+train_ids, val_ids, test_ids = face_identities.split_identities(seed=face_identities.SPLIT_SEED)
 print(f"identities: {len(train_ids)} train, {len(val_ids)} validation, {len(test_ids)} test")
 print("test identities:", test_ids.tolist())
-shown, labels = faces.make_identity_photos(train_ids[:4], 6, seed=7)
+shown, labels = face_identities.make_identity_photos(train_ids[:4], 6, seed=7)
 show_images(shown, [f"identity {i}" for i in labels], ncols=6, size=1.5)
 
 # %% [markdown]
@@ -275,8 +283,9 @@ show_images(shown, [f"identity {i}" for i in labels], ncols=6, size=1.5)
 # $$ d(A,P) < d(A,N) < d(A,P) + \alpha , $$
 #
 # (or the farthest negative when none is farther). The hardest negatives of all are avoided early:
-# they make the encoder collapse. `utils.faces.semihard_triplet_loss` computes all pairwise distances of
-# the batch and picks them with masks; `scripts/train_face_encoder.py` (`train`) runs Adam on it.
+# they make the encoder collapse. `utils.triplets.semihard_triplet_loss` computes all pairwise
+# distances of the batch and picks them with masks; `utils.triplets.train_triplet_encoder` runs Adam
+# on it (and `scripts/train_face_encoder.py` ships what it trains).
 #
 # A short run from scratch (2 epochs of 15 batches) shows the loss falling; the shipped weights come
 # from the same script with 40 epochs.
@@ -284,7 +293,7 @@ show_images(shown, [f"identity {i}" for i in labels], ncols=6, size=1.5)
 # %%
 # tolerance: ±2 points, ±10%, ±0.005
 start = time.perf_counter()
-_, losses = train(epochs=2, verbose=False)
+_, losses = triplets.train_triplet_encoder(epochs=2, verbose=False)
 print("mean triplet loss per epoch:", np.round(losses, 4).tolist())
 print(f"falls: {losses[-1] < losses[0]}  ({time.perf_counter() - start:.0f} s)")
 
@@ -292,14 +301,14 @@ print(f"falls: {losses[-1] < losses[0]}  ({time.perf_counter() - start:.0f} s)")
 # ### The trained encoder on identities it never saw
 #
 # The script's weights are loaded through `utils.assets.resolve` (verified against
-# `weights/MANIFEST.json`). `faces.evaluate_encoder` encodes 10 new photos of each of the 20
+# `weights/MANIFEST.json`). `face_metrics.evaluate_encoder` encodes 10 new photos of each of the 20
 # validation and 20 test identities, forms **balanced pairs** (all 900 same-person pairs and 900
 # different-person pairs) and picks the threshold $\tau$ that classifies the *validation* pairs
 # best; the accuracy and the ROC curve are then measured on the *test* pairs.
 
 # %%
-encoder.load_weights(resolve("face_encoder_lfw_subset"))
-result = faces.evaluate_encoder(encoder)
+encoder.load_weights(resolve(triplets.ENCODER_WEIGHTS))
+result = face_metrics.evaluate_encoder(encoder)
 threshold = result["threshold"]
 print(
     f"threshold τ = {threshold:.3f} (picked on {result['n_val_pairs']} validation pairs, "
@@ -365,10 +374,10 @@ def img_to_encoding(image_path_or_array, model):
 # %% tests="img_to_encoding_test" points=2
 img_to_encoding_test(img_to_encoding)
 ### BEGIN HIDDEN TESTS
-_face = faces.make_identity_photos([0], 1, seed=3)[0][0]
+_face = face_identities.make_identity_photos([0], 1, seed=3)[0][0]
 _got = img_to_encoding(_face, encoder)
 assert _got.shape == (1, 128), f"the encoder's encoding must have shape (1, 128), got {_got.shape}"
-assert np.allclose(_got, faces.encode(encoder, _face[None]), atol=1e-4), (
+assert np.allclose(_got, face_models.encode(encoder, _face[None]), atol=1e-4), (
     "a face photo through the notebook's encoder: not the normalised encoding of the model"
 )
 assert img_to_encoding((_face * 255).astype(np.uint8)[..., 0], encoder).shape == (1, 128), (
@@ -386,7 +395,7 @@ assert img_to_encoding((_face * 255).astype(np.uint8)[..., 0], encoder).shape ==
 enrolled_ids, stranger_ids = test_ids[:6], test_ids[6:9]
 names = ["younes", "kian", "danielle", "andrew", "bertrand", "arnaud"]
 name_of = dict(zip(enrolled_ids.tolist(), names, strict=True))
-enroll_photos, _ = faces.make_identity_photos(enrolled_ids, 1, seed=500)
+enroll_photos, _ = face_identities.make_identity_photos(enrolled_ids, 1, seed=500)
 database = {
     name: img_to_encoding(photo, encoder) for name, photo in zip(names, enroll_photos, strict=True)
 }
@@ -449,7 +458,7 @@ assert not _open, "with threshold=0 the door never opens"
 visits = [(i, name_of[i]) for i in enrolled_ids[:3]] + list(
     zip(stranger_ids, ["younes", "kian", "danielle"], strict=True)
 )
-new_photos, _ = faces.make_identity_photos([i for i, _ in visits], 1, seed=900)
+new_photos, _ = face_identities.make_identity_photos([i for i, _ in visits], 1, seed=900)
 titles = []
 for photo, (person, badge) in zip(new_photos, visits, strict=True):
     who = name_of.get(int(person), f"stranger {person}")
@@ -514,7 +523,7 @@ assert _who == "danielle" and _d < 1e-3, (
 
 # %%
 people = list(enrolled_ids) + list(stranger_ids)
-door_photos, _ = faces.make_identity_photos(people, 1, seed=901)
+door_photos, _ = face_identities.make_identity_photos(people, 1, seed=901)
 titles, right = [], 0
 for photo, person in zip(door_photos, people, strict=True):
     truth = name_of.get(int(person), "stranger")
@@ -541,9 +550,9 @@ show_images(door_photos, titles, ncols=9, size=1.5)
 # the distance threshold:
 
 # %%
-x_pairs, y_pairs = faces.make_identity_photos(train_ids, 8, seed=2000)
-enc_train = faces.encode(encoder, x_pairs)
-i, j, same_train = faces.pair_indices(y_pairs, seed=1)
+x_pairs, y_pairs = face_identities.make_identity_photos(train_ids, 8, seed=2000)
+enc_train = face_models.encode(encoder, x_pairs)
+i, j, same_train = face_metrics.pair_indices(y_pairs, seed=1)
 features = np.abs(enc_train[i] - enc_train[j])
 keras.utils.set_random_seed(0)
 logistic = keras.Sequential([keras.Input((128,)), keras.layers.Dense(1, activation="sigmoid")])
@@ -555,7 +564,7 @@ enc_test, i, j = result["test_encodings"], result["test_i"], result["test_j"]
 same_test = result["test_same"]  # the held-out pairs of section 5
 prob = np.asarray(logistic(np.abs(enc_test[i] - enc_test[j]))).ravel()
 binary_accuracy = float(np.mean((prob > 0.5) == same_test))
-_, _, binary_auc = faces.roc_auc(-prob, same_test)
+_, _, binary_auc = face_metrics.roc_auc(-prob, same_test)
 
 print(f"\n{'method (20 held-out identities)':<40} {'decision':<22} {'accuracy':>8} {'AUC':>7}")
 print(
@@ -599,16 +608,16 @@ print(
     f"FaceNet's Inception-ResNet-v1: {pretrained.count_params():,} parameters, "
     f"{tuple(pretrained.input_shape[1:])} → {tuple(pretrained.output_shape[1:])}"
 )
-encoders = {"compact encoder (trained here)": (encoder, faces.prepare_faces, result)}
+encoders = {"compact encoder (trained here)": (encoder, prepare_faces, result)}
 if facenet_path is not None:
-    pretrained_result = faces.evaluate_encoder(pretrained, prepare=facenet.facenet_inputs)
+    pretrained_result = face_metrics.evaluate_encoder(pretrained, prepare=facenet.facenet_inputs)
     encoders["FaceNet 20170512-110547"] = (pretrained, facenet.facenet_inputs, pretrained_result)
 
-lfw_people = faces.load_lfw_people(min_faces_per_person=20)
+lfw_people = load_lfw_people(min_faces_per_person=20)
 if lfw_people is not None:
     images, targets, people_names = lfw_people
     keep = np.concatenate([np.flatnonzero(targets == t)[:10] for t in np.unique(targets)])
-    i, j, same_real = faces.pair_indices(targets[keep], seed=0)
+    i, j, same_real = face_metrics.pair_indices(targets[keep], seed=0)
     print(f"real LFW: {len(people_names)} people, {len(same_real)} pairs")
 
 print(
@@ -618,9 +627,13 @@ for name, (model, prepare, evaluation) in encoders.items():
     row = f"{name:<32} {evaluation['threshold']:>6.3f} {evaluation['test_accuracy']:>13.1%}"
     row += f" {evaluation['auc']:>7.4f}"
     if lfw_people is not None:
-        dist_real = faces.pair_distances(faces.encode(model, prepare(images[keep])), i, j)
-        accuracy_real = faces.verification_accuracy(dist_real, same_real, evaluation["threshold"])
-        row += f" {accuracy_real:>13.1%} {faces.roc_auc(dist_real, same_real)[2]:>7.4f}"
+        dist_real = face_metrics.pair_distances(
+            face_models.encode(model, prepare(images[keep])), i, j
+        )
+        accuracy_real = face_metrics.verification_accuracy(
+            dist_real, same_real, evaluation["threshold"]
+        )
+        row += f" {accuracy_real:>13.1%} {face_metrics.roc_auc(dist_real, same_real)[2]:>7.4f}"
     print(row)
 print(f"notebook ran in {time.perf_counter() - notebook_start:.0f} s")
 
