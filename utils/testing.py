@@ -206,7 +206,9 @@ class Checker:
         """
         try:
             return function(*args, **kwargs)
-        except NotImplementedError:
+        except NotImplementedError as error:
+            if str(error):  # a library's, e.g. TensorFlow's .numpy() inside a tf.function
+                raise AssertionError(self.crash(error)) from error
             raise AssertionError(
                 f"{self.name} is not implemented yet: replace `raise NotImplementedError()` "
                 "with your code."

@@ -387,6 +387,15 @@ def compute_style_cost(style_image_output, generated_image_output, STYLE_LAYERS=
         edit(STEP, "    return J\n", "    return None\n"),
         says=r"J is None: did train_step forget to `return J`\?",
     ),
+    Wrong(
+        "train_step",
+        "NumPy inside the tf.function",
+        edit(
+            STEP, "vgg_model_outputs(generated_image)", "vgg_model_outputs(generated_image.numpy())"
+        ),
+        says=r"train_step raised NotImplementedError: numpy\(\) is only available when eager "
+        r"execution is enabled.*your code, line \d+, in train_step: a_G = vgg_model_outputs",
+    ),
     Right(
         "train_step",
         "eager (no tf.function), clipped with tf.clip_by_value",
