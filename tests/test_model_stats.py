@@ -1,9 +1,10 @@
 """Multiplication, parameter and activation counts against hand-computed values."""
 
 import keras
+import numpy as np
 import pytest
 
-from utils.model_stats import conv_macs, layer_macs, layer_table, model_cost
+from utils.model_stats import conv_macs, deferred_weights, layer_macs, layer_table, model_cost
 
 
 def test_conv_macs_reproduces_the_course_numbers():
@@ -76,3 +77,19 @@ def test_vgg16_matches_its_published_size():
 def test_layer_table_rejects_what_is_not_a_built_model():
     with pytest.raises(ValueError, match="model: expected a built keras.Model"):
         layer_table("vgg")
+
+
+def test_deferred_weights_builds_the_same_model_and_draws_its_weights_when_used():
+    def build():
+        keras.utils.set_random_seed(0)
+        return keras.Sequential([keras.Input((6, 6, 3)), keras.layers.Conv2D(5, 3)])
+
+    with deferred_weights():
+        deferred = build()
+    eager = build()
+    assert model_cost(deferred) == model_cost(eager)
+    assert deferred.count_params() == eager.count_params() == 140
+    image = np.ones((1, 6, 6, 3), np.float32)
+    assert deferred(image).shape == (1, 4, 4, 5)  # the weights are drawn on first use
+    kernel, bias = deferred.get_weights()
+    assert kernel.shape == (3, 3, 3, 5) and np.ptp(kernel) > 0 and not bias.any()
