@@ -21,14 +21,14 @@ TRAINING_SCRIPTS = sorted(
 
 
 def test_the_training_scripts_are_found():
-    assert TRAINING_SCRIPTS == [
+    assert {
         "make_style_features",
         "pretrain_mobilenet",
         "train_face_encoder",
         "train_resnet_digits",
         "train_unet_shapes",
         "train_yolo_shapes",
-    ]
+    } <= set(TRAINING_SCRIPTS)
 
 
 @pytest.mark.parametrize("name", TRAINING_SCRIPTS)
