@@ -161,10 +161,16 @@ inception_module_test(inception_module)
 ### BEGIN HIDDEN TESTS
 _inputs = keras.Input((7, 9, 10))
 _model = keras.Model(_inputs, inception_module(_inputs, (8, (4, 6), (2, 3), 5)))
-assert tuple(_model.output.shape) == (None, 7, 9, 22), _model.output.shape
+assert tuple(_model.output.shape) == (None, 7, 9, 22), (
+    f"inception_module on a 7×9×10 input with filters (8, (4, 6), (2, 3), 5) has output shape "
+    f"{tuple(_model.output.shape)}, not (None, 7, 9, 22)"
+)
 _expected = (10 + 1) * 8 + (10 + 1) * 4 + (9 * 4 + 1) * 6 + (10 + 1) * 2 + (25 * 2 + 1) * 3
 _expected += (10 + 1) * 5
-assert _model.count_params() == _expected, (_model.count_params(), _expected)
+assert _model.count_params() == _expected, (
+    f"inception_module on a 7×9×10 input has {_model.count_params()} parameters, the formulas "
+    f"give {_expected}"
+)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -326,9 +332,16 @@ depthwise_separable_block_test(depthwise_separable_block)
 ### BEGIN HIDDEN TESTS
 _inputs = keras.Input((9, 9, 4))
 _model = keras.Model(_inputs, depthwise_separable_block(_inputs, 6))
-assert tuple(_model.output.shape) == (None, 9, 9, 6), _model.output.shape
-assert _model.count_params() == 9 * 4 + 4 * 6 + 4 * (4 + 6)
-assert float(np.min(_model(np.random.default_rng(1).standard_normal((1, 9, 9, 4))))) >= 0.0
+assert tuple(_model.output.shape) == (None, 9, 9, 6), (
+    f"depthwise_separable_block(X, 6) on 9×9×4 has output shape {tuple(_model.output.shape)}"
+)
+assert _model.count_params() == 9 * 4 + 4 * 6 + 4 * (4 + 6), (
+    f"depthwise_separable_block(X, 6) on 9×9×4 has {_model.count_params()} parameters, not "
+    f"{9 * 4 + 4 * 6 + 4 * (4 + 6)} (no biases)"
+)
+assert float(np.min(_model(np.random.default_rng(1).standard_normal((1, 9, 9, 4))))) >= 0.0, (
+    "depthwise_separable_block's output has negative values: it ends with a ReLU"
+)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -380,11 +393,18 @@ bottleneck_block_test(bottleneck_block)
 ### BEGIN HIDDEN TESTS
 _inputs = keras.Input((8, 8, 8))
 _model = keras.Model(_inputs, bottleneck_block(_inputs, 1, 8, 2))
-assert tuple(_model.output.shape) == (None, 4, 4, 8), _model.output.shape
-assert not any(type(layer).__name__ == "Add" for layer in _model.layers), "no residual at stride 2"
+_adds = sum(type(_op).__name__ == "Add" for _op in _model.operations)
+assert tuple(_model.output.shape) == (None, 4, 4, 8), (
+    f"bottleneck_block(X, 1, 8, 2) on 8×8×8 has output shape {tuple(_model.output.shape)}"
+)
+assert _adds == 0, "bottleneck_block(X, 1, 8, 2) adds the input: no residual at stride 2"
 _model = keras.Model(_inputs, bottleneck_block(_inputs, 4, 8, 1))
-assert sum(type(layer).__name__ == "Add" for layer in _model.layers) == 1
-assert _model.count_params() == 8 * 32 + 4 * 32 + 9 * 32 + 4 * 32 + 32 * 8 + 4 * 8
+_adds = sum(type(_op).__name__ == "Add" for _op in _model.operations)
+assert _adds == 1, f"bottleneck_block(X, 4, 8, 1) on 8×8×8 adds {_adds} times, not once"
+assert _model.count_params() == 8 * 32 + 4 * 32 + 9 * 32 + 4 * 32 + 32 * 8 + 4 * 8, (
+    f"bottleneck_block(X, 4, 8, 1) on 8×8×8 has {_model.count_params()} parameters, not "
+    f"{8 * 32 + 4 * 32 + 9 * 32 + 4 * 32 + 32 * 8 + 4 * 8}"
+)
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -82,7 +82,7 @@ MISTAKES = {
     "bottleneck-with-plain-relu-instead-of-relu6": (
         "bottleneck_block",
         ("ReLU(max_value=6.0)", "ReLU()"),
-        ("the output with random weights", "ReLU6"),
+        ("the layers for input (28, 28, 16)", "'ReLU': 2", "'ReLU6': 2"),
     ),
     "bottleneck-that-always-adds-the-input": (
         "bottleneck_block",
@@ -112,5 +112,7 @@ def test_a_crash_shows_the_first_line_of_its_message_even_when_empty(error, show
     assert failure(tests.inception_module_test, crashes) == (
         f"inception_module: 1 check(s) failed:\n  - inception_module {shown} inception_module(X, "
         "(64, (96, 128), (16, 32), 32)) on an input of shape (None, 28, 28, 192); your code, line "
-        f"{crashes.__code__.co_firstlineno + 1}, in crashes: raise error"
+        f"{crashes.__code__.co_firstlineno + 1}, in crashes: raise error (hint: every branch keeps "
+        "the 28×28 size (padding='same', and the pooling branch's MaxPooling2D(3, strides=1, "
+        "padding='same')), so the four can be concatenated on the channel axis)"
     )

@@ -620,8 +620,19 @@ def test_summary_folds_an_activation_layer_into_the_linear_layer_it_follows(kera
     # not folded: after a layer with its own activation, after a layer without one (BN)
     twice = summary(model(keras.layers.Conv2D(4, 3, activation="relu"), keras.layers.ReLU()))
     assert [row[0] for row in twice] == ["Conv2D", "ReLU"]
+    twice = summary(model(keras.layers.Conv2D(4, 3), keras.layers.ReLU(), keras.layers.ReLU()))
+    assert [row[0] for row in twice] == ["Conv2D", "ReLU"] and twice[0][-1] == "relu"
     after_bn = summary(model(keras.layers.BatchNormalization(), keras.layers.ReLU()))
     assert [row[0] for row in after_bn] == ["BatchNormalization", "ReLU"]
+
+
+def test_summary_folds_activations_of_parallel_branches(keras):
+    inputs = keras.Input((4, 4, 2))
+    branches = [keras.layers.Conv2D(n, 1)(inputs) for n in (1, 2)]  # both convolutions first
+    outputs = keras.layers.Concatenate()([keras.layers.ReLU()(b) for b in branches])
+    rows = summary(keras.Model(inputs, outputs))
+    assert [row[0] for row in rows] == ["InputLayer", "Conv2D", "Conv2D", "Concatenate"]
+    assert rows[1][-1] == rows[2][-1] == "relu"
 
 
 def test_summary_keeps_an_activation_of_a_shared_output(keras):
@@ -656,6 +667,13 @@ def test_error_line_is_the_first_line_or_the_last_after_in_user_code():
     )
     assert error_line(ValueError(quoted)) == "KeyError: 2"
     assert error_line(ValueError()) == ""
+    keras_error = (
+        "Exception encountered when calling AveragePooling2D.call().\n\n\x1b[1mComputed output "
+        "size would be zero or negative.\x1b[0m\n\nArguments received by AveragePooling2D.call()"
+    )
+    assert error_line(ValueError(keras_error)) == (
+        "in AveragePooling2D: Computed output size would be zero or negative."
+    )
 
 
 def test_summary_of_operations_is_that_of_the_layers_that_compute_the_same(keras):

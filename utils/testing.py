@@ -78,15 +78,27 @@ def _is_library(filename: str) -> bool:
 _QUOTED_FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\w+)[ *]*\n\s+(.+)')
 
 
+# Keras wraps a layer's error: "Exception encountered when calling Dense.call().", then the error.
+_KERAS_CALL = re.compile(r"Exception encountered when calling (\w+)\.call\(\)\.")
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def error_line(error: BaseException) -> str:
-    """The line of ``error``'s message that says what went wrong: its first line, or its last
-    for an error raised in a ``tf.function`` (whose message starts with "in user code:")."""
-    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    """The line of ``error``'s message that says what went wrong: its first line; its last for an
+    error raised in a ``tf.function`` (whose message starts with "in user code:"); for a Keras
+    layer's error ("Exception encountered when calling AveragePooling2D.call()."), the layer and
+    the line after (terminal colour codes removed)."""
+    lines = [
+        _COLOUR.sub("", line).strip() for line in str(error).strip().splitlines() if line.strip()
+    ]
     if not lines:
         return ""
-    if lines[0] != "in user code:":
-        return lines[0]
-    return lines[-1].removeprefix(f"{type(error).__name__}: ")
+    if lines[0] == "in user code:":
+        return lines[-1].removeprefix(f"{type(error).__name__}: ")
+    layer = _KERAS_CALL.fullmatch(lines[0])
+    if layer and len(lines) > 1:
+        return f"in {layer[1]}: {lines[1]}"
+    return lines[0]
 
 
 def learner_line(error: BaseException) -> str:
@@ -490,24 +502,24 @@ def summary(model: Any) -> list[list[Any]]:
     if not model.built:
         raise ValueError("model must be built (call it on an input or give it an Input layer)")
     rows: list[list[Any]] = []
-    previous = None
+    made_by: dict[int, tuple[Any, list[Any]]] = {}  # id(output tensor) -> (its layer, its row)
     for layer in getattr(model, "operations", model.layers):  # a Sequential has no operations
         out = layer.output
         shape = tuple(out.shape) if hasattr(out, "shape") else [tuple(o.shape) for o in out]
         kind = layer_kind(layer)
         activation = _activation_of(layer, kind)
+        producer, producer_row = made_by.get(id(getattr(layer, "input", None)), (None, None))
         if (
             activation is not None
-            and previous is not None
-            and rows[-1][-1] == "linear"
-            and "activation" in previous.get_config()
-            and _feeds_only(previous, layer)
+            and producer_row is not None
+            and producer_row[-1] == "linear"
+            and "activation" in producer.get_config()
+            and _feeds_only(producer, layer)
         ):
-            rows[-1][-1] = activation
-            previous = layer
+            producer_row[-1] = activation
             continue
         row = [kind, shape, layer.count_params() if isinstance(layer, keras.layers.Layer) else 0]
-        previous = layer
+        made_by[id(out)] = (layer, row)
         if not isinstance(layer, keras.layers.Layer):
             rows.append(row)
             continue

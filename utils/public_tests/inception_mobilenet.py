@@ -14,12 +14,16 @@ from typing import Any
 
 import numpy as np
 
-from utils.testing import BN_EPSILON, Checker
+from utils.testing import BN_EPSILON, Checker, summary
 
 COURSE_FILTERS = (64, (96, 128), (16, 32), 32)
 
 
-def _model(block: Callable[..., Any], check: Checker, input_shape: tuple, *args: Any) -> Any:
+def _model(
+    block: Callable[..., Any], check: Checker, input_shape: tuple, *args: Any, hint: str = ""
+) -> Any:
+    """The learner's block built on a ``keras.Input`` of ``input_shape``, as a model; None after
+    recording why it cannot be (a crash: its line and ``hint``; not a tensor)."""
     import keras
 
     inputs = keras.Input(input_shape)
@@ -27,7 +31,7 @@ def _model(block: Callable[..., Any], check: Checker, input_shape: tuple, *args:
     call = (
         f"{check.name}(X, {', '.join(map(repr, args))}) on an input of shape {(None, *input_shape)}"
     )
-    with check.case(call):
+    with check.case(call, hint):
         built, outputs = check.attempt(block, inputs, *args)
     if not built:
         return None
@@ -41,9 +45,9 @@ def _model(block: Callable[..., Any], check: Checker, input_shape: tuple, *args:
 
 
 def _layer_counts(model: Any) -> Counter:
-    return Counter(
-        type(layer).__name__ for layer in model.layers if type(layer).__name__ != "InputLayer"
-    )
+    """The model's layers and operations by what they compute (:func:`utils.testing.summary`:
+    ``Activation("relu")`` is a ReLU, a ReLU layer after a convolution is part of it)."""
+    return Counter(row[0] for row in summary(model) if row[0] != "InputLayer")
 
 
 def _check_structure(
@@ -79,7 +83,15 @@ def _expected_inception_corner(filters: tuple) -> np.ndarray:
 def inception_module_test(target: Callable[..., Any]) -> None:
     """Check ``inception_module(X, filters)`` on the course's 28×28×192 → 28×28×256 module."""
     check = Checker("inception_module")
-    model = _model(target, check, (28, 28, 192), COURSE_FILTERS)
+    model = _model(
+        target,
+        check,
+        (28, 28, 192),
+        COURSE_FILTERS,
+        hint="every branch keeps the 28×28 size (padding='same', and the pooling branch's "
+        "MaxPooling2D(3, strides=1, padding='same')), so the four can be concatenated on the "
+        "channel axis",
+    )
     if model is None:
         check.done()  # raises: _model recorded why there is no model
     _check_structure(
@@ -166,11 +178,19 @@ def _bn(x: Any, layer: Any) -> Any:
     return (x - mean) / np.sqrt(var + BN_EPSILON) * gamma + beta
 
 
-def _reference(model: Any, x: np.ndarray, stride: int, version: int, residual: bool = False) -> Any:
+def _reference(
+    model: Any,
+    x: np.ndarray,
+    stride: int,
+    version: int,
+    residual: bool = False,
+    stride_on_pointwise: bool = False,
+) -> Any:
     """The block's forward pass with TensorFlow ops, reading the weights layer by layer.
 
     ``version`` 1: MobileNet's depthwise-separable block (ReLU); 2: MobileNetV2's bottleneck
     (ReLU6, an expansion first, a linear projection, ``residual`` adds the input).
+    ``stride_on_pointwise``: the usual mistake of striding the 1×1 convolution instead.
     """
     import tensorflow as tf
 
@@ -183,10 +203,12 @@ def _reference(model: Any, x: np.ndarray, stride: int, version: int, residual: b
         out = activation(
             _bn(tf.nn.conv2d(out, next(convs).get_weights()[0], 1, "SAME"), next(norms))
         )
+    depthwise_stride, pointwise_stride = (1, stride) if stride_on_pointwise else (stride, 1)
     kernel = depthwise.get_weights()[0]
-    out = tf.nn.depthwise_conv2d(out, kernel, [1, stride, stride, 1], "SAME")
+    out = tf.nn.depthwise_conv2d(out, kernel, [1, depthwise_stride, depthwise_stride, 1], "SAME")
     out = activation(_bn(out, next(norms)))
-    out = _bn(tf.nn.conv2d(out, next(convs).get_weights()[0], 1, "SAME"), next(norms))
+    pointwise = next(convs).get_weights()[0]
+    out = _bn(tf.nn.conv2d(out, pointwise, pointwise_stride, "SAME"), next(norms))
     if version == 1:  # ReLU after the pointwise convolution
         return np.asarray(tf.nn.relu(out))
     return np.asarray(out + x if residual else out)
@@ -228,6 +250,15 @@ def depthwise_separable_block_test(target: Callable[..., Any]) -> None:
             _reference(model, x, stride=2, version=1),
             atol=1e-3,
             rtol=1e-3,
+            hint="depthwise 3×3 (with the stride, padding='same') → BN → ReLU → pointwise 1×1 → "
+            "BN → ReLU",
+            mistakes=[
+                (
+                    lambda: _reference(model, x, stride=2, version=1, stride_on_pointwise=True),
+                    "the stride is on the pointwise 1×1 convolution: it belongs to the depthwise "
+                    "3×3 one",
+                )
+            ],
         )
     check.done()
 
@@ -242,10 +273,19 @@ def bottleneck_block_test(target: Callable[..., Any]) -> None:
     rng = np.random.default_rng(6)
     for shape, expansion, filters, stride, out_shape, params, residual in cases:
         case = f"input {shape}, expansion={expansion}, filters={filters}, stride={stride}"
-        model = _model(target, check, shape, expansion, filters, stride)
+        model = _model(
+            target,
+            check,
+            shape,
+            expansion,
+            filters,
+            stride,
+            hint="add the input only when stride is 1 and the channels match (n_C_prev == "
+            "filters): otherwise the shapes differ",
+        )
         if model is None:
             break
-        layers = {"Conv2D": 2, "BatchNormalization": 3, "ReLU": 2, "DepthwiseConv2D": 1}
+        layers = {"Conv2D": 2, "BatchNormalization": 3, "ReLU6": 2, "DepthwiseConv2D": 1}
         if residual:
             layers["Add"] = 1
         _check_structure(
