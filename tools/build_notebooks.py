@@ -1,6 +1,7 @@
 """One source, two builds: ``source/NN_topic.py`` → the instructor and the learner notebook.
 
-The source of every notebook is a jupytext *percent* script (docs/NOTEBOOK_CONVENTIONS.md says why). From it:
+The source of every notebook is a jupytext *percent* script (docs/NOTEBOOK_CONVENTIONS.md says
+why). From it:
 
 - ``instructor/NN_topic.ipynb``: solutions and hidden tests, executed; nbval's regression test and
   nbgrader's source for grading;
@@ -43,12 +44,13 @@ import jupytext
 import nbformat
 from nbformat import NotebookNode
 
+from utils import REPO_URL
+
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "source"
 INSTRUCTOR = REPO / "instructor"
 LEARNER = REPO / "notebooks"
 
-REPO_URL = "https://github.com/cnn-course/convnets-keras"
 BRANCH = "main"  # what the badges open and the setup cell installs
 PACKAGE = "convnets-keras-course"
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"

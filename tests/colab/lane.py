@@ -10,7 +10,7 @@ exercise; ``tools.build_notebooks.paste_back``):
 2. a wheelhouse with what Colab lacks (``utils.notebook.COLAB_EXTRAS``) and the package's build
    backend, so the setup cell's ``pip install`` runs without an index;
 3. for each notebook: an empty folder holding only the notebook, a temporary ``HOME`` whose git
-   config redirects ``tools.build_notebooks.REPO_URL`` to this checkout
+   config redirects ``utils.REPO_URL`` to this checkout
    (``url.<checkout>.insteadOf``: pip's ``git clone`` follows it), and ``COLAB_RELEASE_TAG`` set
    as Colab sets it; then nbval runs it there, with the same sanitizers and tolerance rules as
    ``make test``.
