@@ -35,6 +35,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+import types
 from typing import Any
 
 import numpy as np
@@ -357,7 +358,7 @@ class GraderCodec:
         ref = _keras_ref(value)
         if ref is not None:
             return ref
-        if callable(value) and not isinstance(value, type):
+        if isinstance(value, types.FunctionType):
             try:  # the test's initializer factory (e.g. keras_initializer(kernel))
                 made = value()
             except Exception:

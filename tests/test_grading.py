@@ -244,7 +244,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory, released: Path) -> SimpleNa
 
     crasher = minimal(solution)
     sabotage(crasher, "zero_pad", "np.float64(1.0) / np.float64(0.0)  # RuntimeWarning on stderr")
-    sabotage(crasher, "conv_single_step", 'print("careful", file=sys.stderr)')
+    sabotage(crasher, "conv_single_step", 'import sys\nprint("careful", file=sys.stderr)')
     at = crasher.cells.index(cell(crasher, "conv_forward_test")) + 1
     crasher.cells.insert(at, nbformat.v4.new_code_cell("import os\nos._exit(1)"))
     at = crasher.cells.index(cell(crasher, "pool_forward_test")) + 1
