@@ -60,7 +60,7 @@ from utils.public_tests.resnets import (
     keras_initializer,
     resnet50_layers,
 )
-from utils.testing import summary
+from utils.testing import compare_summaries, summary
 from utils.training import EpochLog
 
 # %% [markdown]
@@ -260,7 +260,9 @@ def identity_block(X, f, filters, initializer=random_uniform):
 # %% tests="identity_block_test" points=3
 identity_block_test(identity_block)
 ### BEGIN HIDDEN TESTS
-assert inspect.signature(identity_block).parameters["initializer"].default is random_uniform
+assert inspect.signature(identity_block).parameters["initializer"].default is random_uniform, (
+    "identity_block's initializer must default to random_uniform"
+)
 _rng = np.random.default_rng(404)
 for _f, _filters, _shape in [(1, [2, 3, 5], (3, 3, 5, 5)), (4, [3, 2, 4], (2, 6, 5, 4))]:
     _X = _rng.standard_normal(_shape).astype(np.float32)
@@ -271,7 +273,14 @@ for _f, _filters, _shape in [(1, [2, 3, 5], (3, 3, 5, 5)), (4, [3, 2, 4], (2, 6,
     for _training in (False, True):
         _expected = block_reference(_X, _f, _filters, _kernel, training=_training)
         _got = np.asarray(_model(_X, training=_training))
-        np.testing.assert_allclose(_got, _expected, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(
+            _got,
+            _expected,
+            rtol=1e-4,
+            atol=1e-4,
+            err_msg=f"identity_block(f={_f}, filters={_filters}) on a {_shape} batch, kernels "
+            f"of 0.1, training={_training}, vs the NumPy reference",
+        )
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -377,7 +386,10 @@ def convolutional_block(X, f, filters, s=2, initializer=glorot_uniform):
 convolutional_block_test(convolutional_block)
 ### BEGIN HIDDEN TESTS
 _parameters = inspect.signature(convolutional_block).parameters
-assert _parameters["s"].default == 2 and _parameters["initializer"].default is glorot_uniform
+assert _parameters["s"].default == 2, "convolutional_block's s must default to 2"
+assert _parameters["initializer"].default is glorot_uniform, (
+    "convolutional_block's initializer must default to glorot_uniform"
+)
 _rng = np.random.default_rng(405)
 for _f, _filters, _s, _shape in [(1, [2, 3, 5], 2, (3, 5, 7, 3)), (4, [3, 2, 4], 4, (2, 9, 6, 2))]:
     _X = _rng.standard_normal(_shape).astype(np.float32)
@@ -392,7 +404,14 @@ for _f, _filters, _s, _shape in [(1, [2, 3, 5], 2, (3, 5, 7, 3)), (4, [3, 2, 4],
             _X, _f, _filters, _kernel, s=_s, projection=True, training=_training
         )
         _got = np.asarray(_model(_X, training=_training))
-        np.testing.assert_allclose(_got, _expected, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(
+            _got,
+            _expected,
+            rtol=1e-4,
+            atol=1e-4,
+            err_msg=f"convolutional_block(f={_f}, filters={_filters}, s={_s}) on a {_shape} "
+            f"batch, kernels of −0.2, training={_training}, vs the NumPy reference",
+        )
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -474,9 +493,14 @@ def ResNet50(input_shape=(64, 64, 3), classes=6):
 ResNet50_test(ResNet50)
 ### BEGIN HIDDEN TESTS
 _model = ResNet50(input_shape=(96, 80, 1), classes=10)
-assert _model.output_shape == (None, 10), _model.output_shape
-assert summary(_model) == resnet50_layers((96, 80, 1), 10)[0]
-assert _model.count_params() == sum(_row[2] for _row in resnet50_layers((96, 80, 1), 10)[0])
+_rows, _where = resnet50_layers((96, 80, 1), 10)
+assert _model.output_shape == (None, 10), (
+    f"ResNet50(input_shape=(96, 80, 1), classes=10) has output shape {_model.output_shape}"
+)
+_differences = compare_summaries(summary(_model), _rows)
+assert not _differences, (
+    f"ResNet50(input_shape=(96, 80, 1), classes=10) differs from the architecture: {_differences}"
+)
 ### END HIDDEN TESTS
 
 # %%

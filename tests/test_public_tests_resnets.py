@@ -282,11 +282,12 @@ def resnet50():
 def built(model):
     """A learner's ResNet50 that returns ``model``, built for the public test's arguments."""
 
-    def ResNet50(input_shape=(64, 64, 3), classes=6):  # noqa: N802
-        assert (input_shape, classes) == ((64, 64, 3), 6), (input_shape, classes)
-        return model
+    def learners(input_shape=(64, 64, 3), classes=6):
+        if (input_shape, classes) == ((64, 64, 3), 6):
+            return model
+        return ResNet50(input_shape, classes)  # the arguments are used
 
-    return ResNet50
+    return learners
 
 
 def test_layer_table_matches_a_keras_model_built_from_the_description(resnet50):
@@ -328,5 +329,27 @@ def test_resnet50_that_crashes_is_explained():
         "  - ResNet50 raised ValueError: the stages do not fit — on "
         "ResNet50(input_shape=(64, 64, 3), classes=6); your code, line "
         f"{crashes.__code__.co_firstlineno + 1}, in crashes: "
-        'raise ValueError("the stages do not fit")'
+        'raise ValueError("the stages do not fit") (hint: on a 64×64 input the sizes are 64 → 70 '
+        "(zero padding 3) → 32 (conv 7×7, stride 2) → 15 (max pooling 3×3, stride 2) → 15, 8, 4, "
+        "2 (stages 2–5, their convolutional blocks with s = 1, 2, 2, 2) → 1 (average pooling "
+        "2×2): one stride of 2 too many leaves nothing to pool; each stage is a convolutional "
+        "block, then identity blocks with the same filters)"
     )
+
+
+def test_resnet50_with_stage_2_at_stride_2_is_told_where_and_why():
+    def default_stride(input_shape=(64, 64, 3), classes=6):
+        stages = [(STAGES[0][0], 3, 2), *STAGES[1:], ([512, 512, 2048], 3, 2)]
+        return ResNet50(input_shape, classes, stages=stages)
+
+    message = failure(resnets.ResNet50_test, default_stride)
+    assert "in AveragePooling2D: Computed output size would be zero or negative" in message
+    assert "built on a 128×128×3 input instead, where it fits: layer 6 is" in message
+    assert "(that layer should be stage 2, block 1 (convolutional): conv 1×1)" in message
+    assert "stage 2's convolutional block takes s=1" in message
+
+
+def test_resnet50_that_ignores_its_arguments_is_told():
+    message = failure(resnets.ResNet50_test, lambda **kw: ResNet50())
+    assert "ResNet50(input_shape=(64, 64, 1), classes=3): the input shape: got" in message
+    assert "the output shape: got (None, 6) but (None, 3) was expected" in message

@@ -22,12 +22,21 @@ TensorFlow and Keras are imported inside the tests, never when this module is im
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from utils.testing import BN_EPSILON, Checker, compare_summaries, summary
+from utils.testing import (
+    BN_EPSILON,
+    Checker,
+    check_earlier,
+    compare_summaries,
+    require_callable,
+    summary,
+)
 
 RESNET50_PARAMS = 23_600_006  # the course's ResNet50(input_shape=(64, 64, 3), classes=6)
 RESNET50_TRAINABLE = 23_546_886
@@ -217,7 +226,8 @@ def _block_case(
         kwargs["s"] = s
     inputs = keras.Input(X.shape[1:])
 
-    with check.case(f"{label}, built on a keras.Input", _BLOCK_HINT):
+    block_hint = f"{_BLOCK_HINT}; {_SHORTCUT_HINT}" if projection else _BLOCK_HINT
+    with check.case(f"{label}, built on a keras.Input", block_hint):
         built, outputs = check.attempt(target, inputs, f, list(filters), **kwargs)
     if not built:
         return
@@ -286,6 +296,7 @@ def identity_block_test(target: Callable[..., Any]) -> None:
     The course's example (inputs −1/1/3, f = 2, filters [4, 4, 3], kernels of ones), then a random
     batch with f = 3 and the fixed cosine kernels of :func:`wave`.
     """
+    require_callable(target, "identity_block")
     check = Checker("identity_block")
     _block_case(
         check,
@@ -317,6 +328,7 @@ def convolutional_block_test(target: Callable[..., Any]) -> None:
     The course's inputs with f = 2, filters [2, 4, 6], s = 2 and kernels of ones (output 2×2×6),
     then a random batch with f = 3, filters [3, 5, 7], s = 3 and the cosine kernels, and s = 1.
     """
+    require_callable(target, "convolutional_block")
     check = Checker("convolutional_block")
     _block_case(
         check,
@@ -434,15 +446,66 @@ def resnet50_layers(
     return rows, where
 
 
-def ResNet50_test(target: Callable[..., Any]) -> None:  # noqa: N802  (the course's name)
-    """Check ``ResNet50(input_shape=(64, 64, 3), classes=6)``: parameters, every layer, output."""
+_SIZES_HINT = (
+    "on a 64×64 input the sizes are 64 → 70 (zero padding 3) → 32 (conv 7×7, stride 2) → 15 (max "
+    "pooling 3×3, stride 2) → 15, 8, 4, 2 (stages 2–5, their convolutional blocks with s = 1, 2, "
+    "2, 2) → 1 (average pooling 2×2): one stride of 2 too many leaves nothing to pool; each stage "
+    "is a convolutional block, then identity blocks with the same filters"
+)
+_STAGE_2_HINT = (
+    "stage 2's convolutional block takes s=1, not convolutional_block's default s=2: the max "
+    "pooling has already halved the size"
+)
+_LARGER = (128, 128, 3)  # an input on which a ResNet50 with one stride too many still builds
+
+
+def _locate(check: Checker, target: Callable[..., Any]) -> None:
+    """After a crash on 64×64: build the learner's model on a larger input, where one stride too
+    many still fits, and name its first layer that differs from the architecture."""
     import keras
 
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            model = target(input_shape=_LARGER, classes=6)
+    except Exception:  # noqa: BLE001  (it crashes there too: the crash above is the message)
+        return
+    if not isinstance(model, keras.Model):
+        return
+    expected, where = resnet50_layers(_LARGER, 6)
+    for layer, message in compare_summaries(summary(model), expected):
+        if layer is None:
+            continue
+        hint = ""
+        if where[layer].startswith("stage 2, block 1") and "(2, 2)" in message:
+            hint = f" (hint: {_STAGE_2_HINT})"
+        check.fail(
+            f"built on a 128×128×3 input instead, where it fits: {message} (that layer should be "
+            f"{where[layer]}){hint}"
+        )
+        return
+
+
+def ResNet50_test(target: Callable[..., Any]) -> None:  # noqa: N802  (the course's name)
+    """Check ``ResNet50(input_shape=(64, 64, 3), classes=6)``: parameters, every layer, output.
+
+    The learner's ``identity_block`` and ``convolutional_block`` (exercises 1 and 2) are checked
+    first when ResNet50 calls them. The layers are compared by what they compute
+    (:func:`utils.testing.summary`: ``ReLU()`` and ``Activation("relu")`` alike). When the model
+    cannot be built on 64×64, it is built on 128×128 to name the layer that differs (most often
+    stage 2 with the default stride 2). Then ``ResNet50(input_shape=(64, 64, 1), classes=3)``: the
+    arguments are used.
+    """
+    import keras
+
+    require_callable(target, "ResNet50")
+    check_earlier(target, "identity_block", 1, identity_block_test)
+    check_earlier(target, "convolutional_block", 2, convolutional_block_test)
     check = Checker("ResNet50")
 
-    with check.case("ResNet50(input_shape=(64, 64, 3), classes=6)"):
+    with check.case("ResNet50(input_shape=(64, 64, 3), classes=6)", _SIZES_HINT):
         built, model = check.attempt(target, input_shape=(64, 64, 3), classes=6)
     if not built:
+        _locate(check, target)
         check.done()
     if not isinstance(model, keras.Model):
         check.fail(
@@ -477,5 +540,22 @@ def ResNet50_test(target: Callable[..., Any]) -> None:  # noqa: N802  (the cours
         check.true(
             np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5) and (probabilities >= 0).all(),
             "the outputs are not probabilities: the last Dense layer needs activation='softmax'",
+        )
+    if not check.failures:
+        shape, classes = (64, 64, 1), 3
+        call = f"ResNet50(input_shape={shape}, classes={classes})"
+        with check.case(call, _SIZES_HINT):
+            other = check.call(target, input_shape=shape, classes=classes)
+        check.equal(
+            f"{call}: the input shape",
+            tuple(other.input_shape),
+            (None, *shape),
+            hint="X_input = Input(input_shape), not a fixed (64, 64, 3)",
+        )
+        check.equal(
+            f"{call}: the output shape",
+            tuple(other.output_shape),
+            (None, classes),
+            hint="the last layer is Dense(classes, activation='softmax')",
         )
     check.done()
