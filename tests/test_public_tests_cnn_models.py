@@ -90,11 +90,19 @@ def test_lenet5_parameters_of_the_course_example():
 
 
 @pytest.mark.parametrize(
-    ("shape", "classes"), [((15, 32, 1), 10), ((32, 32, 0), 10), ((32, 32, 1), 0)]
+    ("shape", "classes", "message"),
+    [
+        ((15, 32, 1), 10, "n_H: expected an int >= 16, got 15"),
+        ((32, 32, 0), 10, "n_C: expected an int >= 1, got 0"),
+        ((32, 32, 1), 0, "classes: expected an int >= 1, got 0"),
+        ((32, 32.0, 1), 10, "n_W: expected an int >= 16, got 32.0"),
+        ((32, 32), 10, "input_shape: expected (n_H, n_W, n_C), got (32, 32)"),
+    ],
 )
-def test_lenet5_parameters_rejects_impossible_inputs(shape, classes):
-    with pytest.raises(ValueError, match="at least 16×16×1"):
+def test_lenet5_parameters_rejects_impossible_inputs(shape, classes, message):
+    with pytest.raises(ValueError) as info:
         pt.lenet5_parameters(shape, classes)
+    assert str(info.value) == message
 
 
 # ------------------------------------------------------------------------------------------------

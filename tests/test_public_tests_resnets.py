@@ -353,3 +353,17 @@ def test_resnet50_that_ignores_its_arguments_is_told():
     message = failure(resnets.ResNet50_test, lambda **kw: ResNet50())
     assert "ResNet50(input_shape=(64, 64, 1), classes=3): the input shape: got" in message
     assert "the output shape: got (None, 6) but (None, 3) was expected" in message
+
+
+@pytest.mark.parametrize(
+    ("shape", "classes", "message"),
+    [
+        ((64, 64), 6, "input_shape: expected (n_H, n_W, n_C), got (64, 64)"),
+        ((64, 64.0, 3), 6, "n_W: expected an int >= 1, got 64.0"),
+        ((64, 64, 3), 0, "classes: expected an int >= 1, got 0"),
+    ],
+)
+def test_layer_table_rejects_impossible_arguments(shape, classes, message):
+    with pytest.raises(ValueError) as info:
+        resnets.resnet50_layers(shape, classes)
+    assert str(info.value) == message

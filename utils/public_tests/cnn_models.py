@@ -16,7 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from utils.testing import Checker, compare_summaries, hint_suffix, require_callable, summary
+from utils.testing import (
+    Checker,
+    compare_summaries,
+    hint_suffix,
+    require_callable,
+    require_int,
+    summary,
+)
 
 # --------------------------------------------------------------------------------------------
 # happyModel: ZEROPAD(3) -> CONV(32, 7×7) -> BN -> RELU -> MAXPOOL -> FLATTEN -> DENSE(1, sigmoid)
@@ -83,12 +90,15 @@ def lenet5_parameters(input_shape: Sequence[int], classes: int) -> int:
 
     conv 6@5×5 → pool 2 → conv 16@5×5 → pool 2 → flatten → 120 → 84 → ``classes``, all 'valid'.
     """
-    n_H, n_W, n_C = input_shape
-    if min(n_H, n_W) < 16 or n_C < 1 or classes < 1:
-        raise ValueError(
-            f"expected an input of at least 16×16×1 and classes >= 1, got "
-            f"{tuple(input_shape)}, {classes}"
+    if len(input_shape) != 3:
+        raise ValueError(f"input_shape: expected (n_H, n_W, n_C), got {input_shape!r}")
+    n_H, n_W, n_C = (
+        require_int(value, name, minimum=minimum)
+        for value, name, minimum in zip(
+            input_shape, ("n_H", "n_W", "n_C"), (16, 16, 1), strict=True
         )
+    )
+    require_int(classes, "classes", minimum=1)
     height, width = ((n_H - 4) // 2 - 4) // 2, ((n_W - 4) // 2 - 4) // 2
     flat = height * width * 16
     return (

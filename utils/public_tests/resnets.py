@@ -35,6 +35,7 @@ from utils.testing import (
     check_earlier,
     compare_summaries,
     require_callable,
+    require_int,
     summary,
 )
 
@@ -380,7 +381,11 @@ def resnet50_layers(
     """
     if len(input_shape) != 3:
         raise ValueError(f"input_shape: expected (n_H, n_W, n_C), got {input_shape!r}")
-    n_h, n_w, n_c = input_shape
+    n_h, n_w, n_c = (
+        require_int(value, name, minimum=1)
+        for value, name in zip(input_shape, ("n_H", "n_W", "n_C"), strict=True)
+    )
+    require_int(classes, "classes", minimum=1)
     rows: list[list[Any]] = [["InputLayer", (None, n_h, n_w, n_c), 0]]
     where = ["input"]
 
