@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 
 import utils
+from scripts.shipping import record_shipped
 from utils import style
-from utils.assets import record_shipped
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = style.SCALED_ASSET

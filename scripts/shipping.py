@@ -1,4 +1,9 @@
-"""The command line of the scripts that train a classifier and ship its weights.
+"""Shipping what a script trained: the file measured and recorded in its folder's manifest.
+
+:func:`record_shipped` measures a file a script made (size, SHA-256) and records it in
+``data/MANIFEST.json`` or ``weights/MANIFEST.json`` (:func:`write_manifest_entry`); every script
+that ships a file uses it. These live with the scripts, out of the learner's ``utils``: notebooks
+only read the manifests (:mod:`utils.assets`).
 
 ``scripts/train_resnet_digits.py`` and ``scripts/pretrain_mobilenet.py`` train from a seed, report
 the test accuracy, save the weights and record them in ``weights/MANIFEST.json``
@@ -8,14 +13,71 @@ the test accuracy, save the weights and record them in ``weights/MANIFEST.json``
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from utils.assets import record_shipped
+from utils.assets import FIELDS, MANIFEST, Asset, sha256sum
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
+
+
+def write_manifest_entry(folder: str | os.PathLike, entry: dict) -> None:
+    """Add ``entry`` to ``<folder>/MANIFEST.json``, replacing the entry of the same name in place.
+
+    The entry is validated as an :class:`Asset` first (the rules of
+    :func:`utils.assets.load_manifest`).
+    Training scripts use it to record the file they wrote.
+    """
+    folder = Path(folder)
+    if not isinstance(entry, dict) or sorted(entry) != sorted(FIELDS):
+        raise ValueError(f"entry: expected a dict with exactly the keys {FIELDS}, got {entry!r}")
+    Asset(**entry, folder=folder)
+    path = folder / MANIFEST
+    data = json.loads(path.read_text(encoding="utf-8"))
+    names = [asset.get("name") for asset in data["assets"]]
+    if entry["name"] in names:
+        data["assets"][names.index(entry["name"])] = entry
+    else:
+        data["assets"].append(entry)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def record_shipped(
+    path: str | os.PathLike, *, name: str, description: str, how: str, update_manifest: bool = True
+) -> dict:
+    """Measure a file that a script in the repository made and ships, and record it.
+
+    ``path`` is the file, in the folder of the manifest it belongs to. Its size and SHA-256 are
+    measured once and printed; unless ``update_manifest`` is False, its entry replaces the one of
+    the same name in that folder's ``MANIFEST.json`` (:func:`write_manifest_entry`).
+
+    Returns:
+        The entry (valid for :func:`utils.assets.load_manifest`).
+    """
+    path = Path(path)
+    entry = {
+        "name": name,
+        "filename": path.name,
+        "description": description,
+        "how": how,
+        "sha256": sha256sum(path),
+        "md5": None,
+        "size_bytes": path.stat().st_size,
+        "url": None,
+        "offline": None,
+        "cache_subdir": "models",
+    }
+    print(
+        f"{path.parent.name}/{path.name}: {entry['size_bytes']:,} bytes, sha256 {entry['sha256']}"
+    )
+    if update_manifest:
+        write_manifest_entry(path.parent, entry)
+        print(f"{path.parent.name}/{MANIFEST}: entry {name!r} updated")
+    return entry
 
 
 def register_weights(
@@ -29,7 +91,7 @@ def register_weights(
     total: int,
     update_manifest: bool = True,
 ) -> dict:
-    """Record the weights file at ``path`` (:func:`utils.assets.record_shipped`); returns the entry.
+    """Record the weights file at ``path`` (:func:`record_shipped`); returns the entry.
 
     ``description`` is a template with ``{params}`` and ``{accuracy}`` fields, filled with the
     parameter count and ``"P% (correct/total)"``. The manifest is the one in ``path``'s folder.

@@ -28,8 +28,8 @@ import time
 from pathlib import Path
 
 import utils
+from scripts.shipping import record_shipped
 from utils import triplets
-from utils.assets import record_shipped
 from utils.face_metrics import evaluate_encoder
 
 ROOT = Path(__file__).resolve().parent.parent

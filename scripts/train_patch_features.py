@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 import utils
-from utils.assets import record_shipped
+from scripts.shipping import record_shipped
 from utils.feature_maps import orientation_selectivity
 from utils.patch_features import (
     PHOTOS,

@@ -34,8 +34,8 @@ import time
 from pathlib import Path
 
 import utils
+from scripts.shipping import record_shipped
 from utils import segmentation as seg
-from utils.assets import record_shipped
 
 ROOT = Path(__file__).resolve().parent.parent
 HOW = "python -m scripts.train_unet_shapes"

@@ -53,9 +53,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import utils
+from scripts.shipping import record_shipped
 from utils import shapes_detector as shapes
 from utils.anchors import kmeans_anchors, yolo_targets
-from utils.assets import record_shipped
 from utils.darknet import darknet_layers, seen_dtype
 from utils.shapes_dataset import DetectionSet
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import keras
 import pytest
 
 from scripts import pretrain_mobilenet, shipping, train_resnet_digits
-from utils.assets import load_manifest, sha256sum
+from utils.assets import FIELDS, Asset, load_manifest, sha256sum
+
+CONTENT = bytes(range(70)) * 100
+SHA = hashlib.sha256(CONTENT).hexdigest()
 
 
 def write_manifest(folder, assets):
@@ -72,3 +76,44 @@ def test_ship_trained_network_without_manifest_leaves_it_alone(tmp_path):
     assert json.loads((tmp_path / "MANIFEST.json").read_text("utf-8")) == {"assets": []}
     with pytest.raises(SystemExit):
         shipping.ship_trained_network(fake_train, **kwargs, doc="d", argv=["--epochs", "0"])
+
+
+def test_write_manifest_entry_replaces_in_place_or_appends(tmp_path):
+    entry = {
+        "name": "a",
+        "filename": "a.bin",
+        "description": "first",
+        "how": "python make_a.py",
+        "sha256": "0" * 64,
+        "md5": None,
+        "size_bytes": 1,
+        "url": None,
+        "offline": None,
+        "cache_subdir": "models",
+    }
+    other = {**entry, "name": "b", "filename": "b.bin"}
+    (tmp_path / "MANIFEST.json").write_text(json.dumps({"assets": [entry, other]}))
+    shipping.write_manifest_entry(tmp_path, {**entry, "description": "second"})
+    shipping.write_manifest_entry(tmp_path, {**entry, "name": "c", "filename": "c.bin"})
+    loaded = load_manifest(tmp_path)
+    assert list(loaded) == ["a", "b", "c"] and loaded["a"].description == "second"
+    with pytest.raises(ValueError, match="sha256"):
+        shipping.write_manifest_entry(tmp_path, {**entry, "sha256": "x"})
+
+
+def test_record_shipped_measures_the_file_and_records_it(tmp_path, capsys):
+    path = tmp_path / "net.weights.h5"
+    path.write_bytes(CONTENT)
+    (tmp_path / "MANIFEST.json").write_text(json.dumps({"assets": []}))
+    made = shipping.record_shipped(
+        path, name="net", description="a net", how="python make.py", update_manifest=False
+    )
+    assert made["sha256"] == SHA and made["size_bytes"] == len(CONTENT)
+    assert made["filename"] == "net.weights.h5" and made["url"] is None
+    assert list(made) == list(FIELDS)
+    Asset(**made, folder=tmp_path)  # a valid entry
+    assert capsys.readouterr().out == f"{tmp_path.name}/net.weights.h5: 7,000 bytes, sha256 {SHA}\n"
+    assert load_manifest(tmp_path) == {}  # update_manifest=False leaves it alone
+    shipping.record_shipped(path, name="net", description="a net", how="python make.py")
+    assert load_manifest(tmp_path)["net"].sha256 == SHA
+    assert capsys.readouterr().out.endswith("MANIFEST.json: entry 'net' updated\n")
