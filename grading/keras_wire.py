@@ -16,7 +16,7 @@ pair runs in the grader (:class:`GraderCodec`), the other inside the student's k
   config, as above); the grader rebuilds it on its own tensors (its input layers are the
   grader's), so the test sees the same layers, shapes, parameters and tensor history as if the
   block had been built here.
-- **Initializers the test passes** (an ``Initializer``, or a factory that returns one) cross as a
+- **Initializers the test passes** (an ``Initializer``, or a function that returns one) cross as a
   token: in the kernel a stand-in that fills with zeros, in the grader the test's own
   initializer. Layers built with a token are initialised in the grader (their kernel weights are
   not sent).
