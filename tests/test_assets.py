@@ -154,6 +154,13 @@ def test_shipped_file_is_found_and_verified(tmp_path):
     assert resolve(make_asset(tmp_path), cache_dir=tmp_path / "cache") == tmp_path / "toy.npz"
 
 
+@pytest.mark.parametrize("argument", ["timeout", "deadline"])
+@pytest.mark.parametrize("value", [0, -1.0, True, "5"])
+def test_timeout_and_deadline_must_be_positive_numbers_of_seconds(tmp_path, argument, value):
+    with pytest.raises(ValueError, match=rf"^{argument} \(seconds\): expected a positive number"):
+        resolve(make_asset(tmp_path), cache_dir=tmp_path / "cache", **{argument: value})
+
+
 def test_cached_file_is_found_in_cache_dir_and_in_keras_home(tmp_path):
     asset = make_asset(tmp_path / "shipped")
     for root in (tmp_path / "cache", tmp_path / "keras_home"):

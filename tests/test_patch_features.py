@@ -21,7 +21,9 @@ def test_task_photos_keep_their_aspect(photos):
         assert photo.dtype == np.float32 and 0.0 <= photo.min() and photo.max() <= 1.0
     rocket = photos[pf.PHOTOS.index("rocket")]  # 427×640
     assert rocket.shape[:2] == (128, 192)
-    with pytest.raises(ValueError, match="side must be an int >= 64"):
+    with pytest.raises(
+        ValueError, match=r"side \(at least one block\): expected an int >= 64, got 32"
+    ):
         pf.task_photos(32)
 
 
@@ -60,7 +62,7 @@ def test_sampling_is_seeded_and_greys_a_fraction(photos):
     assert 0.35 < changed.sum() / was_colour.sum() < 0.65  # about half of the colour patches
     with pytest.raises(ValueError, match="split must be one of"):
         pf.sample_patches(photos, 2, "test", seed=0)
-    with pytest.raises(ValueError, match="count must be an int >= 1"):
+    with pytest.raises(ValueError, match="count: expected an int >= 1, got 0"):
         pf.sample_patches(photos, 0, "train", seed=0)
     with pytest.raises(ValueError, match="grey must be a fraction"):
         pf.sample_patches(photos, 2, "train", seed=0, grey=2)

@@ -164,7 +164,7 @@ def test_painted_style_is_deterministic():
     a, b = style.painted_style(32, strokes=50), style.painted_style(32, strokes=50)
     assert a.shape == (32, 32, 3) and np.array_equal(a, b)
     assert 0.0 <= a.min() and a.max() <= 1.0 and a.std() > 0.05
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^size: expected an int >= 16, got 8$"):
         style.painted_style(8)
 
 

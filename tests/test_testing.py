@@ -15,7 +15,6 @@ from utils.testing import (
     layer_kind,
     learner_line,
     require_callable,
-    require_int,
     summary,
 )
 
@@ -324,27 +323,6 @@ def test_call_variants_report_a_stub_and_pass_assertion_errors_through(method):
     with pytest.raises(AssertionError, match="^the learner's own assert$"):
         getattr(check, method)(explain, asserts, 1)
     assert check.failures == []
-
-
-@pytest.mark.parametrize("value", [0, 3, np.int64(7)])
-def test_require_int_accepts_python_and_numpy_ints(value):
-    assert require_int(value, "size", minimum=0) == value
-    assert type(require_int(value, "size")) is int
-
-
-@pytest.mark.parametrize(
-    ("value", "minimum", "message"),
-    [
-        (True, None, "size: expected an int, got True"),
-        (2.0, 1, "size: expected an int >= 1, got 2.0"),
-        ("3", None, "size: expected an int, got '3'"),
-        (0, 1, "size: expected an int >= 1, got 0"),
-    ],
-)
-def test_require_int_names_the_argument_and_the_expectation(value, minimum, message):
-    with pytest.raises(ValueError) as info:
-        require_int(value, "size", minimum=minimum)
-    assert str(info.value) == message
 
 
 def earlier_test(function):

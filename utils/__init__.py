@@ -8,7 +8,8 @@ quiet TensorFlow before it loads. One job per module:
 - every notebook: :mod:`~utils.notebook` (``setup_notebook``), :mod:`~utils.images` (photos that
   ship in installed packages), :mod:`~utils.plotting`, :mod:`~utils.assets` (data and weights:
   shipped copy, cache, download, substitute), :mod:`~utils.datasets`, :mod:`~utils.model_stats`
-  (what a network costs), :mod:`~utils.training`, :mod:`~utils.models`;
+  (what a network costs), :mod:`~utils.training`, :mod:`~utils.models`, :mod:`~utils.checks`
+  (argument checks whose messages name the argument, what was expected and what was given);
 - the public tests: :mod:`~utils.public_tests` (one module per notebook) on
   :mod:`~utils.testing` (the checker: diagnostics, the learner's line, the course's hints);
 - detection (06): :mod:`~utils.boxes`, :mod:`~utils.nms`, :mod:`~utils.box_drawing`,

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from utils.boxes import check_corners
+from utils.checks import require_int
 
 
 def wh_iou(wh: np.ndarray, anchors: np.ndarray) -> np.ndarray:
@@ -191,10 +192,8 @@ def kmeans_anchors(
         the IoU with their best anchor.
     """
     wh = _pairs("wh", wh)
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= len(wh):
-        raise ValueError(f"k: expected an int in [1, {len(wh)}] (the number of boxes), got {k!r}")
-    if isinstance(restarts, bool) or not isinstance(restarts, int) or restarts < 1:
-        raise ValueError(f"restarts: expected an int >= 1, got {restarts!r}")
+    k = require_int(k, "k (at most the number of boxes)", minimum=1, maximum=len(wh))
+    restarts = require_int(restarts, "restarts", minimum=1)
     rng = np.random.default_rng(seed)
     best, best_iou = None, -1.0
     for _ in range(restarts):

@@ -29,6 +29,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from utils.checks import require_positive_number
+
 T = TypeVar("T")
 
 MANIFEST = "MANIFEST.json"
@@ -189,10 +191,8 @@ def resolve(
         raise ValueError(f"offline must be True, False or None, got {offline!r}")
     if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
         raise ValueError(f"cache_dir must be a folder path or None, got {cache_dir!r}")
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
-    if isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or not deadline > 0:
-        raise ValueError(f"deadline must be a positive number of seconds, got {deadline!r}")
+    require_positive_number(timeout, "timeout (seconds)")
+    require_positive_number(deadline, "deadline (seconds)")
 
     cache_root = Path(cache_dir or os.environ.get("KERAS_HOME") or "~/.keras").expanduser()
     local, cached = asset.folder / asset.filename, cache_root / asset.cache_subdir / asset.filename

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from utils.checks import require_int
+
 _ORDERS = {"xy": ("x1", "y1", "x2", "y2"), "yx": ("y1", "x1", "y2", "x2")}
 
 
@@ -123,8 +125,7 @@ def check_scored_boxes(
     Raises:
         ValueError: naming the argument whose shape or value is wrong.
     """
-    if isinstance(max_boxes, bool) or not isinstance(max_boxes, int | np.integer) or max_boxes < 0:
-        raise ValueError(f"max_boxes: expected an int >= 0, got {max_boxes!r}")
+    max_boxes = require_int(max_boxes, "max_boxes", minimum=0)
     if isinstance(iou_threshold, bool) or not 0 <= float(iou_threshold) <= 1:
         raise ValueError(f"iou_threshold: expected a number in [0, 1], got {iou_threshold!r}")
     boxes = check_corners(boxes, "boxes", order="yx")

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from utils.checks import require_int
 from utils.images import resize
 
 
@@ -49,7 +50,7 @@ def load_digits(
         X_test, Y_test: the same for the test set.
         classes: (n_classes,) int64, the digit each label stands for.
     """
-    _check_int("size", size, minimum=8)
+    size = require_int(size, "size", minimum=8)
     if (
         isinstance(channels, bool)
         or not isinstance(channels, int | np.integer)
@@ -115,7 +116,7 @@ def load_faces(
         X_train: (m_train, size, size, 3) float32 in [0, 1]; Y_train: (m_train, 1) float32, 1 for
         a face; X_test, Y_test likewise; classes: ``array(["not face", "face"])``.
     """
-    _check_int("size", size, minimum=8)
+    size = require_int(size, "size", minimum=8)
     _check_split(test_fraction, seed)
     import skimage.data
 
@@ -131,17 +132,6 @@ def load_faces(
     )
 
 
-def _check_int(name: str, value: object, minimum: int, maximum: int | None = None) -> None:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | np.integer)
-        or value < minimum
-        or (maximum is not None and value > maximum)
-    ):
-        bounds = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
-        raise ValueError(f"{name}: expected an int {bounds}, got {value!r}")
-
-
 def _check_split(test_fraction: float, seed: int) -> None:
     if (
         isinstance(test_fraction, bool)
@@ -149,7 +139,7 @@ def _check_split(test_fraction: float, seed: int) -> None:
         or not 0.0 < test_fraction < 1.0
     ):
         raise ValueError(f"test_fraction: expected a number in (0, 1), got {test_fraction!r}")
-    _check_int("seed", seed, minimum=0, maximum=2**32 - 1)
+    require_int(seed, "seed", minimum=0, maximum=2**32 - 1)
 
 
 def _positions(labels: np.ndarray, classes: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from utils.boxes import box_iou, check_corners
+from utils.checks import require_int
 
 
 def average_precision(recall: Any, precision: Any) -> float:
@@ -74,8 +75,7 @@ def mean_average_precision(
             f"detections and ground_truth: expected one entry per image each, got "
             f"{len(detections)} and {len(ground_truth)}"
         )
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(f"num_classes: expected an int >= 1, got {num_classes!r}")
+    num_classes = require_int(num_classes, "num_classes", minimum=1)
     if not 0 < iou_threshold <= 1:
         raise ValueError(f"iou_threshold: expected a number in (0, 1], got {iou_threshold!r}")
     truths, found = [], []

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from utils.checks import require_int
 from utils.face_models import FACE_SIZE
 from utils.images import to_rgb
 
@@ -89,12 +90,7 @@ class FaceDetector:
             or not 0.0 < min_confidence <= 1.0
         ):
             raise ValueError(f"min_confidence: expected a number in (0, 1], got {min_confidence!r}")
-        if (
-            isinstance(min_face_size, bool)
-            or not isinstance(min_face_size, int)
-            or min_face_size < 12
-        ):
-            raise ValueError(f"min_face_size: expected an int >= 12, got {min_face_size!r}")
+        min_face_size = require_int(min_face_size, "min_face_size", minimum=12)
         from mtcnn import MTCNN
 
         self.min_confidence = float(min_confidence)
@@ -163,8 +159,7 @@ def align_face(image: Any, face: Face, size: int = ALIGNED_SIZE) -> np.ndarray:
 
     if not isinstance(face, Face):
         raise ValueError(f"face: expected a Face from FaceDetector.detect, got {face!r}")
-    if isinstance(size, bool) or not isinstance(size, int) or size < 8:
-        raise ValueError(f"size: expected an int >= 8, got {size!r}")
+    size = require_int(size, "size", minimum=8)
     rgb = to_rgb(image)
     source = np.array([face.keypoints["left_eye"], face.keypoints["right_eye"]], dtype=float)
     target = np.array([LEFT_EYE, RIGHT_EYE], dtype=float) * size

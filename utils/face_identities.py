@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from utils.checks import require_int
 from utils.face_models import FACE_SIZE
 from utils.images import to_rgb
 
@@ -36,10 +37,9 @@ def split_identities(
     n_identities: int = N_IDENTITIES, sizes: tuple[int, int, int] = (60, 20, 20), seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Disjoint train / validation / test identity indices (a fixed permutation of ``seed``)."""
-    if len(sizes) != 3 or any(
-        isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in sizes
-    ):
+    if len(sizes) != 3:
         raise ValueError(f"sizes: expected three positive ints, got {sizes!r}")
+    sizes = tuple(require_int(n, f"sizes[{i}]", minimum=1) for i, n in enumerate(sizes))
     if sum(sizes) > n_identities:
         raise ValueError(f"sizes: {sizes} add up to more than the {n_identities} identities")
     order = np.random.default_rng(seed).permutation(n_identities)
@@ -117,12 +117,7 @@ def make_identity_photos(
         y: the identity index of each photo (int64), grouped by identity.
     """
     identities = np.asarray(identities, dtype=np.int64).reshape(-1)
-    if (
-        isinstance(photos_per_identity, bool)
-        or not isinstance(photos_per_identity, int)
-        or photos_per_identity < 1
-    ):
-        raise ValueError(f"photos_per_identity: expected an int >= 1, got {photos_per_identity!r}")
+    photos_per_identity = require_int(photos_per_identity, "photos_per_identity", minimum=1)
     faces = lfw_subset_faces() if faces is None else np.asarray(faces)
     if identities.size and (identities.min() < 0 or identities.max() >= len(faces)):
         raise ValueError(f"identities: expected indices in [0, {len(faces)}), got {identities}")

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from utils.checks import require_int
 from utils.shapes_dataset import BACKGROUNDS, _paint, _photo, _shape_mask
 
 TRIANGLE_LANDMARKS = ("apex", "base left", "base right")
@@ -109,9 +110,8 @@ def make_landmark_dataset(
     Returns:
         A :class:`LandmarkSet`.
     """
-    for name, value, low in (("n_images", n_images, 1), ("size", size, 16)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"{name}: expected an int >= {low}, got {value!r}")
+    n_images = require_int(n_images, "n_images", minimum=1)
+    size = require_int(size, "size", minimum=16)
     for name, value in (("presence", presence), ("distractors", distractors)):
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"{name}: expected a probability in [0, 1], got {value!r}")

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from utils.checks import require_int
+
 RESNET14_STAGES = ((16, 1), (32, 2), (64, 2))  # (filters, stride of the stage's first block)
 RESNET14_BLOCKS_PER_STAGE = 2
 RESNET14_WEIGHTS = "resnet14_digits"  # the shipped weights (utils.assets.resolve)
@@ -38,8 +40,7 @@ def resnet14(input_shape: tuple[int, int, int] = (64, 64, 3), classes: int = 6) 
 
     if len(input_shape) != 3 or not all(isinstance(n, int) and n > 0 for n in input_shape):
         raise ValueError(f"input_shape: expected (height, width, channels), got {input_shape!r}")
-    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
-        raise ValueError(f"classes: expected an int >= 2, got {classes!r}")
+    classes = require_int(classes, "classes", minimum=2)
 
     def conv_bn(x, filters, kernel, stride, name):
         x = layers.Conv2D(

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
+from utils.checks import require_int
+
 # What the course needs beyond Colab's own packages (tests/colab/requirements.txt lists Colab's),
 # pinned as in requirements.txt: import name -> pip requirement. Installed on Colab only.
 COLAB_EXTRAS = {"mtcnn": "mtcnn==1.0.0", "lz4": "lz4==4.4.5"}
@@ -46,12 +48,10 @@ def setup_notebook(seed: int = 0, threads: int | None = None) -> None:
         threads: number of threads for each TensorFlow thread pool (>= 1); None: the environment
             variable ``COURSE_TF_THREADS`` or 2.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    seed = require_int(seed, "seed", minimum=0)
     if threads is None:
         threads = _threads_from_environment()
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"threads must be an int >= 1, got {threads!r}")
+    threads = require_int(threads, "threads", minimum=1)
     installed = install_missing(COLAB_EXTRAS) if on_colab() else []
     if "tensorflow" not in sys.modules:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

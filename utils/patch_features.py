@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from utils.checks import require_int
 from utils.images import load_image
 
 WEIGHTS = "patch_features_photos"
@@ -55,8 +56,7 @@ def task_photos(side: int = PHOTO_SIDE) -> list[np.ndarray]:
 
     Aspect ratios are kept; grayscale photos are repeated over the 3 channels.
     """
-    if isinstance(side, bool) or not isinstance(side, int) or side < BLOCK:
-        raise ValueError(f"side must be an int >= {BLOCK} (one block), got {side!r}")
+    side = require_int(side, "side (at least one block)", minimum=BLOCK)
     photos = []
     for name in PHOTOS:
         height, width = load_image(name).shape[:2]
@@ -91,8 +91,7 @@ def sample_patches(
     """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise ValueError(f"count must be an int >= 1, got {count!r}")
+    count = require_int(count, "count", minimum=1)
     if not 0.0 <= grey <= 1.0:
         raise ValueError(f"grey must be a fraction in [0, 1], got {grey!r}")
     blocks = []

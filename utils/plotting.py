@@ -14,6 +14,8 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
+from utils.checks import require_int
+
 
 def show_images(
     images: Sequence[np.ndarray] | np.ndarray,
@@ -48,8 +50,7 @@ def show_images(
             raise ValueError(f"images[{index}]: expected shape (H, W) or (H, W, 3), got {shape}")
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"titles: expected one title per image ({len(images)}), got {len(titles)}")
-    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
-        raise ValueError(f"ncols: expected an int >= 1, got {ncols!r}")
+    ncols = require_int(ncols, "ncols", minimum=1)
     if size <= 0:
         raise ValueError(f"size: expected a positive number of inches, got {size!r}")
 

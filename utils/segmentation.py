@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from utils.checks import require_int
+
 SEG_CLASSES = ("background", "disc", "triangle", "horse")
 CLASS_COLOURS = np.array(
     [[0.0, 0.0, 0.0], [0.9, 0.1, 0.29], [0.24, 0.71, 0.29], [0.26, 0.39, 0.85]], np.float32
@@ -203,8 +205,7 @@ def compact_unet(
             f"input_shape: expected (height, width, channels) with height and width divisible by "
             f"{2**levels}, got {input_shape!r}"
         )
-    if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
-        raise ValueError(f"n_classes: expected an int >= 2, got {n_classes!r}")
+    n_classes = require_int(n_classes, "n_classes", minimum=2)
 
     def unit(x: Any, filters: int, name: str) -> Any:
         x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
@@ -310,8 +311,7 @@ def confusion_matrix(y_true: Any, y_pred: Any, n_classes: int) -> np.ndarray:
         y_true, y_pred: int class maps of the same shape (any number of images and pixels).
         n_classes: the number of classes; every value must lie in [0, n_classes).
     """
-    if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 1:
-        raise ValueError(f"n_classes: expected an int >= 1, got {n_classes!r}")
+    n_classes = require_int(n_classes, "n_classes", minimum=1)
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(
@@ -549,8 +549,8 @@ def load_pets(
 
     if split not in ("trainval", "test"):
         raise ValueError(f"split: expected 'trainval' or 'test', got {split!r}")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise ValueError(f"limit: expected an int >= 1 or None, got {limit!r}")
+    if limit is not None:
+        limit = require_int(limit, "limit (or None)", minimum=1)
     height, width = size
     paths = [resolve(asset, cache_dir=cache_dir) for asset in assets]
     if any(path is None for path in paths):

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from utils.checks import require_int
+
 SHAPE_CLASSES = ("disc", "triangle", "horse")
 BACKGROUNDS = (
     "astronaut",
@@ -188,17 +190,12 @@ def make_shapes_dataset(
     Returns:
         A :class:`DetectionSet`.
     """
-    for name, value, low in (("n_images", n_images, 1), ("size", size, 32)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"{name}: expected an int >= {low}, got {value!r}")
-    if isinstance(max_objects, bool) or not isinstance(max_objects, int) or max_objects < 0:
-        raise ValueError(f"max_objects: expected an int >= 0, got {max_objects!r}")
-    if (
-        isinstance(min_objects, bool)
-        or not isinstance(min_objects, int)
-        or not 0 <= min_objects <= max_objects
-    ):
-        raise ValueError(f"min_objects: expected an int in [0, max_objects], got {min_objects!r}")
+    n_images = require_int(n_images, "n_images", minimum=1)
+    size = require_int(size, "size", minimum=32)
+    max_objects = require_int(max_objects, "max_objects", minimum=0)
+    min_objects = require_int(
+        min_objects, "min_objects (at most max_objects)", minimum=0, maximum=max_objects
+    )
     smallest, largest = object_size
     if not 4 <= smallest <= largest <= size:
         raise ValueError(

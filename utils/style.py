@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from utils.checks import require_int
 from utils.feature_maps import conv_pool_chain, receptive_fields, top_patches  # noqa: F401
 from utils.images import CATALOGUE, load_image, resize, to_rgb
 
@@ -179,8 +180,7 @@ def painted_style(size: int = 256, *, strokes: int = 600, seed: int = 0) -> np.n
     Returns:
         (size, size, 3) float32 in [0, 1]; the same image for the same arguments.
     """
-    if isinstance(size, bool) or not isinstance(size, int) or size < 16:
-        raise ValueError(f"size must be an int >= 16, got {size!r}")
+    size = require_int(size, "size", minimum=16)
     rng = np.random.default_rng(seed)
     palette = np.array(
         [

@@ -11,9 +11,9 @@ A crash in the learner's code is explained by :meth:`Checker.crash`: the excepti
 the input it happened on (:meth:`Checker.case`), the learner's own line that raised it
 (:func:`learner_line`) and the course's hint — never only the library's text.
 
-:func:`require_int` is the one validator of integer arguments. :func:`summary` and
-:func:`compare_summaries` check a Keras 3 model layer by layer, by what each layer computes
-(:func:`layer_kind`: ``ReLU()`` and ``Activation("relu")`` are the same layer).
+:func:`summary` and :func:`compare_summaries` check a Keras 3 model layer by layer, by what each
+layer computes (:func:`layer_kind`: ``ReLU()`` and ``Activation("relu")`` are the same layer).
+Arguments are checked with :mod:`utils.checks`.
 """
 
 from __future__ import annotations
@@ -35,23 +35,6 @@ BN_EPSILON = 1e-3  # keras.layers.BatchNormalization's default epsilon
 def hint_suffix(hint: str) -> str:
     """`` (hint: …)`` to end a failure message with, or ``""`` when there is no hint."""
     return f" (hint: {hint})" if hint else ""
-
-
-def require_int(value: Any, name: str, *, minimum: int | None = None) -> int:
-    """``value`` is an integer (a Python or NumPy int, not a bool), at least ``minimum`` if given.
-
-    Returns:
-        ``value`` as a Python int.
-
-    Raises:
-        ValueError: naming ``name``, what was expected and what was given.
-    """
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        expected = "an int" if minimum is None else f"an int >= {minimum}"
-        raise ValueError(f"{name}: expected {expected}, got {value!r}")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name}: expected an int >= {minimum}, got {value!r}")
-    return int(value)
 
 
 # Code that is not the learner's: the standard library, installed packages and this package.

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import keras
 
+from utils.checks import require_int
+
 
 class EpochLog(keras.callbacks.Callback):
     """Print ``epoch e/N: loss …, accuracy …% | validation: loss …, accuracy …%``.
@@ -23,13 +25,10 @@ class EpochLog(keras.callbacks.Callback):
 
     def __init__(self, every: int = 1, examples: int | None = None) -> None:
         super().__init__()
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be a positive int, got {every!r}")
-        if examples is not None and (
-            isinstance(examples, bool) or not isinstance(examples, int) or examples < 1
-        ):
-            raise ValueError(f"examples must be a positive int or None, got {examples!r}")
-        self.every, self.examples = every, examples
+        self.every = require_int(every, "every", minimum=1)
+        self.examples = (
+            None if examples is None else require_int(examples, "examples (or None)", minimum=1)
+        )
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
         epochs, logs = self.params["epochs"], logs or {}

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from utils.checks import require_int
+
 # (expansion t, output channels c, stride s) of each inverted residual block, as in the
 # MobileNetV2 paper's Table 2; the first block has no expansion layer.
 MOBILENET_V2_SMALL_BLOCKS = ((1, 16, 1), (4, 24, 2), (4, 24, 1), (4, 48, 2), (4, 48, 1))
@@ -48,8 +50,7 @@ def framed_digits(
     """
     from utils.datasets import load_digits
 
-    if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 16:
-        raise ValueError(f"size: expected an int >= 16, got {size!r}")
+    size = require_int(size, "size", minimum=16)
     inner = 5 * size // 8
     before, after = (size - inner) // 2, size - inner - (size - inner) // 2
     X_train, Y_train, X_test, Y_test, classes = load_digits(
@@ -149,8 +150,7 @@ def classifier(base: Any, classes: int) -> Any:
 
     if not isinstance(base, keras.Model):
         raise ValueError(f"base: expected a keras.Model, got {type(base).__name__}")
-    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
-        raise ValueError(f"classes: expected an int >= 2, got {classes!r}")
+    classes = require_int(classes, "classes", minimum=2)
     inputs = keras.Input(base.input.shape[1:], name="pixels")
     x = layers.Rescaling(2.0, offset=-1.0, name="to_minus1_1")(inputs)
     x = layers.GlobalAveragePooling2D(name="pool")(base(x))

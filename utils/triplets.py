@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from utils.checks import require_int
 from utils.face_identities import SPLIT_SEED, make_identity_photos, split_identities
 from utils.face_models import compact_encoder
 
@@ -112,8 +113,7 @@ def train_triplet_encoder(epochs: int = EPOCHS, verbose: bool = True) -> tuple[A
     import keras
     import tensorflow as tf
 
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs: expected an int >= 1, got {epochs!r}")
+    epochs = require_int(epochs, "epochs", minimum=1)
     keras.utils.set_random_seed(SEED)
     model = compact_encoder()
     optimizer = keras.optimizers.Adam(LEARNING_RATE)

@@ -24,6 +24,7 @@ import keras
 import numpy as np
 
 from utils.assets import DATA_DIR as DATA
+from utils.checks import require_int
 from utils.darknet import load_darknet_weights
 
 
@@ -38,9 +39,7 @@ class SpaceToDepth(keras.layers.Layer):
 
     def __init__(self, block_size: int = 2, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
-            raise ValueError(f"block_size: expected a positive int, got {block_size!r}")
-        self.block_size = block_size
+        self.block_size = require_int(block_size, "block_size", minimum=1)
 
     def call(self, inputs: Any) -> Any:
         import tensorflow as tf
@@ -87,9 +86,8 @@ def yolo_v2(
         width: multiplier of every layer's number of filters (1.0 is the published model).
     """
     h, w, c = _check_shape(input_shape)
-    for name, value in (("num_anchors", num_anchors), ("num_classes", num_classes)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name}: expected a positive int, got {value!r}")
+    num_anchors = require_int(num_anchors, "num_anchors", minimum=1)
+    num_classes = require_int(num_classes, "num_classes", minimum=1)
     if not isinstance(width, int | float) or isinstance(width, bool) or not 0 < width <= 1:
         raise ValueError(f"width: expected a number in (0, 1], got {width!r}")
 

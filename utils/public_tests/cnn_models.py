@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from utils.checks import require_int
 from utils.testing import (
     Checker,
     compare_summaries,
     hint_suffix,
     require_callable,
-    require_int,
     summary,
 )
 

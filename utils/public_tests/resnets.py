@@ -29,13 +29,13 @@ from typing import Any
 
 import numpy as np
 
+from utils.checks import require_int
 from utils.testing import (
     BN_EPSILON,
     Checker,
     check_earlier,
     compare_summaries,
     require_callable,
-    require_int,
     summary,
 )
 
