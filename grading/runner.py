@@ -304,8 +304,6 @@ _EXCEPTIONS = {
 def prelude(task: Assignment) -> dict[str, Any]:
     """The namespace of the instructor notebook's imports, built in this process (cached)."""
     if task.name not in _PRELUDES:
-        if str(assignments.REPO) not in sys.path:
-            sys.path.insert(0, str(assignments.REPO))
         namespace: dict[str, Any] = {"__name__": "__grading_test__"}
         with contextlib.redirect_stdout(io.StringIO()):
             exec(compile(task.imports, f"<imports of {task.name}>", "exec"), namespace)

@@ -4,8 +4,8 @@ Inside the sandbox a kernel sees::
 
     /usr /etc /lib* /bin /sbin       the system, read-only
     <python> <venv>                  the interpreter and the course's environment, read-only
-    /course/utils /course/scripts    the course's helpers, scripts, data and weights, read-only
-    /course/data /course/weights
+    /course/utils                    the course's package (helpers, public tests), read-only
+    /course/data /course/weights     its data and weights, read-only
     /course/notebooks                its scratch folder, the kernel's working directory, and /tmp:
                                      private tmpfs of 1 GiB each, gone with the sandbox
     <io>                             the kernel's connection file and sockets, and the files of
@@ -31,7 +31,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 INSIDE = Path("/course")  # where the course appears inside the sandbox
-COURSE_FOLDERS = ("utils", "scripts", "data", "weights")  # read-only inside; no other repo file
+COURSE_FOLDERS = ("utils", "data", "weights")  # read-only inside; no other repo file
 SCRATCH_BYTES = 2**30  # the kernel's working directory and /tmp: private tmpfs of 1 GiB each
 KEPT_ENV = ("LANG", "LC_ALL", "TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "OMP_NUM_THREADS")
 UNSAFE_RISK = (

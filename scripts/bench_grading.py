@@ -1,6 +1,6 @@
 """Measure autograding throughput here and project it to a class (not a test: it takes minutes).
 
-    .venv/bin/python scripts/bench_grading.py [--copies 2] [--workers 1 2] [--notebooks 01_… …]
+    .venv/bin/python -m scripts.bench_grading [--copies 2] [--workers 1 2] [--notebooks 01_… …]
 
 Grades ``copies`` copies of the instructor's notebooks (default 01, 02 and 03: full notebooks,
 every cell runs in the sandbox, with trusted judging — 03's through Keras models rebuilt in the
@@ -18,17 +18,15 @@ import argparse
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+import nbformat
+
+from grading import assignment, course
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-import nbformat  # noqa: E402
-
-from grading import assignment, course  # noqa: E402
 
 MEASURED = (
     "01_edge_detection",

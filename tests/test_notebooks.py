@@ -201,3 +201,28 @@ def test_the_learner_notebooks_are_nbgraders_release_of_the_instructors(tmp_path
         assert [(c.source, c.metadata) for c in nb.cells] == [
             (c.source, c.metadata) for c in learner.cells
         ], f"{released.name}: nbgrader's release differs from the learner build"
+
+
+def course_files() -> list[Path]:
+    """The repository's Python files and notebooks (not venvs, caches or build folders)."""
+    skip = {"build", "release", "submitted", "grades"}
+    return [
+        path
+        for pattern in ("*.py", "*.ipynb")
+        for path in ROOT.rglob(pattern)
+        if not any(part.startswith(".") or part in skip for part in path.relative_to(ROOT).parts)
+    ]
+
+
+def test_nothing_edits_sys_path_and_no_notebook_imports_the_scripts():
+    """`utils` is an installed package: no file makes it importable by editing sys.path, and
+    notebooks use utils only (what they share with a training script lives there)."""
+    edit = re.compile(r"sys\.path\s*(\.(insert|append|extend)\(|\[|\+=|=)")
+    files = course_files()
+    assert len(files) > 50
+    edits = [str(p.relative_to(ROOT)) for p in files if edit.search(p.read_text("utf-8"))]
+    assert edits == [], f"sys.path edited in {edits}"
+    scripts = re.compile(r"^\s*(from scripts\b|import scripts\b)", re.M)
+    notebooks = [*(ROOT / "source").glob("*.py"), *(ROOT / "instructor").glob("*.ipynb")]
+    importing = [p.name for p in notebooks if scripts.search(p.read_text("utf-8"))]
+    assert importing == [], f"notebooks importing scripts/: {importing}"
