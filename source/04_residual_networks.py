@@ -19,6 +19,8 @@
 # - `convolutional_block`: the same with a strided 1×1 convolution on the shortcut, for blocks that
 #   change the size.
 # - `ResNet50`: 50 layers, 23,600,006 parameters, built from the two blocks and trained on digits.
+# - ResNet-34 as in the paper (21,797,672 trainable parameters), with both shortcuts for a change of
+#   shape (projection vs zero padding), and the parameters and cost of ResNet-18 to ResNet-152.
 # - A compact ResNet-14 with shipped weights, evaluated on the test images.
 #
 # **Data**: handwritten digits 0–5 that ship with scikit-learn, resized to 64×64×3 (866
@@ -50,6 +52,7 @@ from keras.models import Model
 
 from utils.assets import resolve
 from utils.datasets import load_digits
+from utils.model_stats import deferred_weights, model_cost
 from utils.models import RESNET14_WEIGHTS, accuracy, resnet14, resnet_digits
 from utils.plotting import show_images
 from utils.public_tests.resnets import (
@@ -415,6 +418,167 @@ for _f, _filters, _s, _shape in [(1, [2, 3, 5], 2, (3, 5, 7, 3)), (4, [3, 2, 4],
 ### END HIDDEN TESTS
 
 # %% [markdown]
+# ### ResNet-34 as in the paper, and two ways to change the shape
+#
+# ResNet50 (next section) is made of bottleneck blocks. The network the ResNet paper draws, and
+# the course shows, is **ResNet-34**, made of *basic* blocks: two 3×3 "same" convolutions, each
+# followed by BN, with the shortcut added before the second ReLU. After a 7×7 convolution (64
+# filters, stride 2) and a 3×3 max-pool (stride 2), four stages of 3, 4, 6 and 3 basic blocks with
+# 64, 128, 256 and 512 filters; global average pooling and a 1000-way softmax. That is
+# $1 + 2\,(3 + 4 + 6 + 3) + 1 = 34$ weighted layers. Every stage after the first starts with a
+# block of stride 2 that doubles the channels (spatial size /2, filters ×2), so its input
+# $a^{[l]}$ and its output $z^{[l+2]}$ differ in shape — the dashed shortcuts of the paper's
+# figure. The paper tries two fixes:
+#
+# - **(A) zero padding**: subsample $a^{[l]}$ with stride 2 (keep every second row and column) and
+#   append zero channels: $a^{[l+2]} = g\big(z^{[l+2]} + [\,a^{[l]}_{::2,::2};\ 0\,]\big)$ — no
+#   parameters;
+# - **(B) projection**: $a^{[l+2]} = g\big(z^{[l+2]} + W_s\, a^{[l]}\big)$, with $W_s$ a 1×1
+#   convolution of stride 2 (and a BN): $n_{C,prev} \cdot n_C$ weights.
+#
+# Both are built below from Keras layers (convolutions without bias: the BN after them has its own
+# shift $\beta$). The paper reports 25.03% top-1 error on ImageNet with (A), 24.52% with (B) and
+# 24.19% with (C), projections on every shortcut (10-crop testing): projections help a little,
+# and (B) does it for few parameters.
+
+# %%
+def basic_block(X, filters, stride=1, shortcut="projection"):
+    """ResNet-34's basic block: 3×3 conv → BN → ReLU → 3×3 conv → BN, + shortcut, ReLU.
+
+    X (m, n_H, n_W, n_C_prev) → (m, ⌈n_H / stride⌉, ⌈n_W / stride⌉, filters). When the shape
+    changes, shortcut="projection" uses a strided 1×1 conv and BN (option B), "zeros" subsamples
+    and appends zero channels (option A).
+    """
+    main = Conv2D(filters, 3, strides=stride, padding="same", use_bias=False)(X)
+    main = Activation("relu")(BatchNormalization(axis=3)(main))
+    main = Conv2D(filters, 3, padding="same", use_bias=False)(main)
+    main = BatchNormalization(axis=3)(main)
+    if stride != 1 or X.shape[-1] != filters:
+        if shortcut == "projection":
+            X = Conv2D(filters, 1, strides=stride, use_bias=False)(X)  # W_s
+            X = BatchNormalization(axis=3)(X)
+        elif shortcut == "zeros":
+            X = MaxPooling2D(pool_size=1, strides=stride)(X)  # every stride-th row and column
+            extra = [[0, 0], [0, 0], [0, 0], [0, filters - X.shape[-1]]]
+            X = keras.layers.Lambda(lambda t: keras.ops.pad(t, extra))(X)  # zero channels
+        else:
+            raise ValueError(f'shortcut: expected "projection" or "zeros", got {shortcut!r}')
+    return Activation("relu")(Add()([main, X]))
+
+
+def ResNet34(input_shape=(224, 224, 3), classes=1000, shortcut="projection", blocks=(3, 4, 6, 3)):
+    """The paper's ResNet-34 (blocks=(2, 2, 2, 2) gives ResNet-18)."""
+    X_input = Input(input_shape)
+    X = Conv2D(64, 7, strides=2, padding="same", use_bias=False)(X_input)
+    X = Activation("relu")(BatchNormalization(axis=3)(X))
+    X = MaxPooling2D(3, strides=2, padding="same")(X)
+    for stage, (filters, n_blocks) in enumerate(zip((64, 128, 256, 512), blocks, strict=True)):
+        for block in range(n_blocks):
+            stride = 2 if stage > 0 and block == 0 else 1
+            X = basic_block(X, filters, stride, shortcut)
+    X = GlobalAveragePooling2D()(X)
+    return Model(X_input, Dense(classes, activation="softmax")(X))
+
+
+def trainable_count(network):
+    return sum(int(np.prod(weight.shape)) for weight in network.trainable_weights)
+
+
+start = time.perf_counter()
+with deferred_weights():  # counting needs only the shapes: Keras draws the weights when used
+    resnet34 = {option: ResNet34(shortcut=option) for option in ("projection", "zeros")}
+print(f"ResNet-34, 224×224×3 → {resnet34['projection'].output_shape[1]} classes")
+print(f"{'shortcut at a change of shape':<34} {'trainable':>12} {'BN statistics':>14}")
+for option, label in (("zeros", "(A) zero padding"), ("projection", "(B) projection W_s")):
+    trainable = trainable_count(resnet34[option])
+    frozen = resnet34[option].count_params() - trainable
+    print(f"{label:<34} {trainable:>12,} {frozen:>14,}")
+gap = trainable_count(resnet34["projection"]) - trainable_count(resnet34["zeros"])
+projections = sum(c * 2 * c + 2 * (2 * c) for c in (64, 128, 256))  # W_s, then BN's γ and β
+print(
+    f"(B) − (A) = {gap:,}: the three W_s, 64·128 + 128·256 + 256·512, and their BN: {projections:,}"
+)
+paper_count = trainable_count(resnet34["projection"]) == 21_797_672
+print(f"(B) has the paper's count of ResNet-34, 21,797,672 trainable parameters: {paper_count}")
+print(f"built in {time.perf_counter() - start:.1f} s")
+
+# %% [markdown]
+# What the zero-padding shortcut computes, on a 4×4×2 input that a block of stride 2 takes to
+# 2×2×4: the first two channels are the input's even rows and columns, the two new ones are 0.
+
+# %%
+X_shortcut = np.arange(32, dtype=np.float32).reshape(1, 4, 4, 2)
+inputs = Input((4, 4, 2))
+block_A = Model(inputs, basic_block(inputs, 4, stride=2, shortcut="zeros"))
+add = next(layer for layer in block_A.layers if isinstance(layer, Add))
+shortcut_A = Model(inputs, add.input[1])  # the Add layer's second input: the shortcut
+shortcut = np.asarray(shortcut_A(X_shortcut))
+print("input channel 0:\n", X_shortcut[0, :, :, 0].astype(int))
+print("shortcut", shortcut.shape, "channel by channel:")
+for channel in range(4):
+    print(f"  channel {channel}: {shortcut[0, :, :, channel].astype(int).tolist()}")
+
+# %% [markdown]
+# ### Deeper: 50, 101 and 152 layers
+#
+# For 50 layers and more, the paper replaces each basic block by a **bottleneck** block (the blocks
+# of this notebook's exercises): 1×1 down to $F$ channels, 3×3 on $F$ channels, 1×1 up to $4F$. At
+# 256 channels it costs $256 \cdot 64 + 9 \cdot 64 \cdot 64 + 64 \cdot 256 = 69{,}632$ weights,
+# about a basic block on 64 channels ($2 \cdot 9 \cdot 64 \cdot 64 = 73{,}728$), for three layers
+# instead of two and four times the channels on the shortcut. With 3, 4, 6, 3 blocks that is
+# ResNet-50; with 3, 4, 23, 3 ResNet-101; with 3, 8, 36, 3 ResNet-152 (it won ImageNet 2015).
+# Below, the weighted layers are counted without the projection shortcuts, as in the paper; the
+# deep networks come from `keras.applications` (`weights=None`), whose convolutions also carry a
+# bias (redundant before a BN). Multiply-adds are per 224×224 image, counted by
+# `utils.model_stats.model_cost`; the paper's column gives its "FLOPs" (multiply-adds, billions).
+
+# %%
+start = time.perf_counter()
+PAPER_GFLOPS = {18: 1.8, 34: 3.6, 50: 3.8, 101: 7.6, 152: 11.3}
+with deferred_weights():
+    family = {
+        18: ("basic", (2, 2, 2, 2), ResNet34(blocks=(2, 2, 2, 2))),
+        34: ("basic", (3, 4, 6, 3), resnet34["projection"]),
+        50: ("bottleneck", (3, 4, 6, 3), keras.applications.ResNet50(weights=None)),
+        101: ("bottleneck", (3, 4, 23, 3), keras.applications.ResNet101(weights=None)),
+        152: ("bottleneck", (3, 8, 36, 3), keras.applications.ResNet152(weights=None)),
+    }
+print(
+    f"{'network':<11} {'blocks':<14} {'block':<11} {'layers':>6} {'trainable':>12} "
+    f"{'multiply-adds':>14} {'paper':>7}"
+)
+for depth, (kind, blocks, network) in family.items():
+    convs = [layer for layer in network.layers if isinstance(layer, Conv2D)]
+    # the shortcuts' 1×1 convolutions: Keras names them "..._0_conv"; basic blocks have no other 1×1
+    shortcuts = [
+        layer
+        for layer in convs
+        if layer.name.endswith("_0_conv") or (kind == "basic" and layer.kernel_size == (1, 1))
+    ]
+    weighted = len(convs) - len(shortcuts) + 1  # + the dense layer
+    cost = model_cost(network)
+    print(
+        f"ResNet-{depth:<4} {str(list(blocks)):<14} {kind:<11} {weighted:>6} "
+        f"{trainable_count(network):>12,} {cost['macs'] / 1e9:>12.2f} G "
+        f"{PAPER_GFLOPS[depth]:>5.1f} G"
+    )
+resnet50 = family[50][2]
+biases = sum(layer.filters for layer in resnet50.layers if isinstance(layer, Conv2D))
+print(
+    f"Keras's ResNet50 gives its convolutions {biases:,} biases; without them "
+    f"{trainable_count(resnet50) - biases:,} trainable parameters, the paper's 25.6 M"
+)
+del family, resnet34, resnet50
+print(f"built and counted in {time.perf_counter() - start:.1f} s")
+
+# %% [markdown]
+# From 34 to 50 layers the multiply-adds barely move (3.7 G → 3.9 G): the bottleneck block is as
+# cheap as the basic one. ResNet-152 has three times ResNet-50's multiply-adds, still fewer than
+# VGG-16's 15.5 G, and the paper's single-model top-5 error falls with depth: 7.76% (34 layers, A),
+# 6.71% (50), 6.05% (101), 5.71% (152) (10-crop testing).
+
+
+# %% [markdown]
 # ## 4. ResNet50
 #
 # ResNet50 stacks 16 bottleneck blocks (48 convolutions) between a first 7×7 convolution and a dense
@@ -665,6 +829,10 @@ show_images(
 # - **Residual blocks** add the input back before the last ReLU: `identity_block` when the shapes
 #   match, `convolutional_block` with a strided 1×1 convolution and BN on the shortcut when they do
 #   not; with zero weights a block is the identity.
+# - **ResNet-34** as in the paper (basic blocks, stages 3-4-6-3): 21,797,672 trainable parameters
+#   with projection shortcuts, 21,623,848 with zero-padding ones; ResNet-50/101/152 swap the basic
+#   block for the 1×1-3×3-1×1 bottleneck (25.6 M, 44.6 M, 60.3 M parameters; 3.9, 7.6, 11.3 billion
+#   multiply-adds).
 # - **ResNet50** built from them has 23,600,006 parameters (23,546,886 trainable). One epoch on the
 #   digits gives a high training accuracy and a near-chance test accuracy until the BN statistics are
 #   re-estimated; the course's 10 GPU epochs on SIGNS reach 0.933, its pretrained weights 0.95.

@@ -13,7 +13,8 @@
 #
 # **What you will build**
 # - The target $y = [p_c, b_x, b_y, b_h, b_w, c_1, c_2, c_3]$ of a labelled image and the course's loss, with its practical variant.
-# - Sliding windows as one convolutional pass: fully connected layers turned into convolutions, shown equal to four separate crops, and timed.
+# - Landmark detection: a small network trained to output $1 + 2k$ numbers (is there a triangle, and its 3 corners), its loss, and its predictions drawn.
+# - Sliding windows as one convolutional pass: fully connected layers turned into convolutions, shown equal to four separate crops, and timed; the naive detector run crop by crop against it; the course's strided example computed.
 # - Anchor boxes: the (cell, anchor) that owns a ground-truth box, and anchor shapes found by k-means with the distance $1 - \text{IoU}$.
 # - Graded: `yolo_boxes_to_corners`, `yolo_filter_boxes`, `iou`, a hand-written per-class `yolo_non_max_suppression`, `scale_boxes` and `yolo_eval`.
 # - YOLOv2 at 608×608×3 (50,983,561 parameters, 62.94 billion FLOPs) and its head, then detections with your `yolo_eval` and their mAP@0.5.
@@ -39,6 +40,7 @@ from utils.box_drawing import draw_boxes, show_detections
 from utils.boxes import check_box, check_scored_boxes, check_yolo_boxes
 from utils.detection_metrics import mean_average_precision
 from utils.images import load_image, resize
+from utils.landmark_dataset import TRIANGLE_LANDMARKS, make_landmark_dataset
 from utils.model_stats import layer_table, model_cost
 from utils.nms import library_nms
 from utils.public_tests.yolo import (
@@ -168,7 +170,140 @@ print(f"practical loss:  with the object {with_object:.4f}, on the empty image {
 # coordinates $(l_{x}, l_{y})$ of chosen points (the corners of the eyes, a pose's joints): 64 points
 # on a face make $1 + 2 \cdot 64 = 129$ outputs. The labels must name the same point in the same
 # position of $y$ in every image.
+
+
+# %% [markdown]
+# ### Landmark detection, trained
 #
+# For $k$ landmarks the target is
+#
+# $$ y = [\,p,\; l_{1x},\; l_{1y},\; \dots,\; l_{kx},\; l_{ky}\,]^T , $$
+#
+# $1 + 2k$ numbers, with $p = 1$ when the object is there. Here the object is a **triangle** and
+# its $k = 3$ landmarks are its corners, always in the same order: apex, base left, base right.
+# The images are 32×32 crops of the course's photos from
+# `utils.landmark_dataset.make_landmark_dataset`: half hold a triangle (10 to 24 pixels high,
+# turned by up to ±25°), the other half none, and most of those a disc or a horse instead, so that
+# the network must tell a triangle from other shapes. The generator paints the triangles itself,
+# so their corners are exact; the targets give them as fractions of the image size.
+#
+# The loss is the practical one of above: a logistic loss on $p$ (the network outputs a logit $t$,
+# $\hat p = \sigma(t)$) and the squared error of the $2k$ coordinates **only where there is a
+# triangle**:
+#
+# $$ \mathcal{L} = -\big[p \log \sigma(t) + (1 - p) \log\big(1 - \sigma(t)\big)\big]
+#    + \lambda\, p \sum_{i=1}^{2k} (\hat l_i - l_i)^2 , \qquad \lambda = 5 $$
+#
+# ($\lambda$ weighs the coordinates, whose squared errors are small numbers). Without the factor
+# $p$, the network would be pulled towards corners that images without a triangle do not have.
+
+# %%
+LANDMARK_SIZE, K_LANDMARKS = 32, len(TRIANGLE_LANDMARKS)
+landmarks_train = make_landmark_dataset(3000, seed=0)  # 32×32 images, triangles 10–24 px high
+landmarks_test = make_landmark_dataset(300, seed=1)  # held out: other photos crops, other shapes
+
+
+def landmark_targets(data):
+    """y = [p, l1x, l1y, ..., lkx, lky] per image: (m, 1 + 2k), coordinates / image size."""
+    y = np.zeros((len(data), 1 + 2 * K_LANDMARKS), np.float32)
+    y[:, 0] = data.present
+    y[data.present, 1:] = data.landmarks[data.present].reshape(-1, 2 * K_LANDMARKS) / LANDMARK_SIZE
+    return y
+
+
+Y_landmarks_train, Y_landmarks_test = map(landmark_targets, (landmarks_train, landmarks_test))
+sizes_text = f"images {landmarks_train.images.shape}, targets {Y_landmarks_train.shape}"
+print(f"{sizes_text}: 1 + 2·{K_LANDMARKS} numbers per image")
+print(
+    f"with a triangle: {landmarks_train.present.sum()} of 3000 training, "
+    f"{landmarks_test.present.sum()} of 300 held-out images"
+)
+example = int(np.argmax(landmarks_train.present))
+corners_px = np.round(landmarks_train.landmarks[example].astype(float), 1).tolist()
+print(f"training image {example}: corners (x, y) in pixels {corners_px}")
+print("  its target y =", np.round(Y_landmarks_train[example].astype(float), 3).tolist())
+mean_corners = landmarks_train.landmarks[landmarks_train.present].mean(axis=0)
+guess_error = np.linalg.norm(landmarks_test.landmarks - mean_corners, axis=2)[
+    landmarks_test.present
+]
+print(f"answering the mean corners of the training triangles: {guess_error.mean():.2f} px off")
+
+
+# %%
+# tolerance: ±4 points, ±20%
+def landmark_loss(y_true, y_pred):
+    """Logistic loss on p (y_pred[:, 0] is a logit) + λ · p · squared error of the coordinates."""
+    present = y_true[:, 0]
+    presence = keras.ops.binary_crossentropy(present, y_pred[:, 0], from_logits=True)
+    squared = keras.ops.sum(keras.ops.square(y_pred[:, 1:] - y_true[:, 1:]), axis=1)
+    return keras.ops.mean(presence + 5.0 * present * squared)
+
+
+keras.utils.set_random_seed(0)
+landmark_net = keras.Sequential(
+    [
+        keras.Input((LANDMARK_SIZE, LANDMARK_SIZE, 3)),
+        keras.layers.Conv2D(16, 5, activation="relu"),  # valid convolutions: 28×28×16
+        keras.layers.MaxPooling2D(2),  # 14×14×16
+        keras.layers.Conv2D(32, 3, activation="relu"),  # 12×12×32
+        keras.layers.MaxPooling2D(2),  # 6×6×32
+        keras.layers.Conv2D(64, 3, activation="relu"),  # 4×4×64
+        keras.layers.MaxPooling2D(2),  # 2×2×64
+        keras.layers.Flatten(),
+        keras.layers.Dense(128, activation="relu"),
+        keras.layers.Dense(1 + 2 * K_LANDMARKS),  # [t, l1x, l1y, l2x, l2y, l3x, l3y]
+    ],
+    name="landmark_net",
+)
+landmark_net.compile(optimizer=keras.optimizers.Adam(0.003), loss=landmark_loss)
+start = time.perf_counter()
+history = landmark_net.fit(
+    landmarks_train.images, Y_landmarks_train, epochs=10, batch_size=32, verbose=0
+)
+seconds = time.perf_counter() - start
+
+landmark_outputs = landmark_net.predict(landmarks_test.images, verbose=0)
+says_present = landmark_outputs[:, 0] > 0  # σ(t) > 0.5
+landmark_corners = landmark_outputs[:, 1:].reshape(-1, K_LANDMARKS, 2) * LANDMARK_SIZE
+errors = np.linalg.norm(landmark_corners - landmarks_test.landmarks, axis=2)[landmarks_test.present]
+losses = history.history["loss"]
+print(f"{landmark_net.count_params():,} parameters; loss {losses[0]:.3f} → {losses[-1]:.3f}")
+right = np.mean(says_present == landmarks_test.present)
+print(f"held-out: triangle or not right for {100 * right:.1f}% of the 300 images")
+print(f"  more than 80%: {right > 0.8}")
+print(f"mean landmark error on the {len(errors)} held-out triangles: {errors.mean():.2f} px")
+closer = 1.5 * errors.mean() < guess_error.mean()
+print(f"at least 1.5 times closer than the mean corners ({guess_error.mean():.2f} px): {closer}")
+print(f"trained in {seconds:.1f} s")
+
+# %%
+fig, axes = plt.subplots(2, 5, figsize=(11, 4.8))
+for ax, i in zip(axes.ravel(), range(10), strict=True):
+    ax.imshow(landmarks_test.images[i])  # pixel (row r, col c) is centred at (x, y) = (c, r)
+    if landmarks_test.present[i]:
+        ax.plot(*landmarks_test.landmarks[i].T, "o", mfc="none", mec="lime", ms=9, mew=2)
+    if says_present[i]:
+        for (x, y), colour in zip(landmark_corners[i], ("red", "orange", "yellow"), strict=True):
+            ax.plot(x, y, "x", color=colour, ms=9, mew=2.5)
+    p_hat = 1 / (1 + np.exp(-landmark_outputs[i, 0]))
+    ax.set_title(f"p̂ = {p_hat:.2f}" + ("" if landmarks_test.present[i] else " (none)"))
+    ax.axis("off")
+fig.suptitle(
+    "held-out images: true corners (green circles), predicted apex / base left / base "
+    "right (red, orange, yellow ×) where p̂ > 0.5"
+)
+plt.show()
+
+# %% [markdown]
+# After 10 epochs on 3,000 images the network places the corners ≈ 3 pixels from the true ones,
+# half the error of answering the average corners, and tells triangles from other shapes in ≈ 87%
+# of the held-out images. More images, more epochs and augmentations do better. A face's
+# landmarks are found the same way: MTCNN's O-Net (notebook 07) outputs a face probability, 4 box
+# values and the $2 \cdot 5$ coordinates of five landmarks (eyes, nose, mouth corners), trained
+# with a landmark loss that also counts only on faces.
+
+
+# %% [markdown]
 # ## 2. Sliding windows, as one convolution
 #
 # To find objects anywhere, slide a window over the image and classify every crop. Done crop by crop,
@@ -283,7 +418,163 @@ print(
 # position. Sharing pays off when the shared convolutional part is large, as in OverFeat or YOLO,
 # whose whole network is convolutional. The windows' positions stay coarse (a stride of 2 pixels, a
 # fixed 14×14 size) and a box rarely lines up with a window: YOLO fixes that by predicting the box.
+
+
+# %% [markdown]
+# ### A convolution is a sliding window: the course's strided example
 #
+# A convolution with stride $s$ slides its filter $s$ pixels at a time, and its output has
+# $\lfloor (n + 2p - f)/s \rfloor + 1$ rows. The course's example: a 7×7 input, a 3×3 filter,
+# no padding, stride 2 → $\lfloor (7 - 3)/2 \rfloor + 1 = 3$, a 3×3 output. By the formula, with
+# loops, and with `tf.nn.conv2d`:
+
+# %%
+X_notes = np.array(
+    [
+        [2, 3, 7, 4, 6, 2, 9],
+        [6, 6, 9, 8, 7, 4, 3],
+        [3, 4, 8, 3, 8, 9, 7],
+        [7, 8, 3, 6, 6, 3, 4],
+        [4, 2, 1, 8, 3, 4, 6],
+        [3, 2, 4, 1, 9, 8, 3],
+        [0, 1, 3, 9, 2, 1, 4],
+    ]
+)
+W_notes = np.array([[3, 4, 4], [1, 0, 2], [-1, 0, 3]])
+f_notes, s_notes = 3, 2  # filter size, stride
+n_out = (len(X_notes) - f_notes) // s_notes + 1
+Z_loops = np.array(
+    [
+        [
+            np.sum(
+                X_notes[s_notes * i : s_notes * i + f_notes, s_notes * j : s_notes * j + f_notes]
+                * W_notes
+            )
+            for j in range(n_out)
+        ]
+        for i in range(n_out)
+    ]
+)
+Z_tf = tf.nn.conv2d(
+    X_notes[None, :, :, None].astype("float32"),
+    W_notes[:, :, None, None].astype("float32"),
+    strides=s_notes,
+    padding="VALID",
+)[0, :, :, 0].numpy()
+print(f"7×7 * 3×3, stride {s_notes}: {n_out}×{n_out} output\n{Z_loops}")
+print("tf.nn.conv2d (stride 2, valid) gives the same:", np.array_equal(Z_loops, Z_tf))
+print(
+    f"as in the course: 91, 100 in the first row, 69 below 91: {Z_loops[0, :2].tolist()}, "
+    f"{Z_loops[1, 0]}"
+)
+print(f"the first row's third window, {X_notes[0:3, 4:7].tolist()}, gives {Z_loops[0, 2]}")
+
+# %% [markdown]
+# The course notes (copying the lecture's slide) give 83 for the third value: a slip, since the
+# window (rows 0–2, columns 4–6) times the filter is $18 + 8 + 36 + 7 + 0 + 6 - 8 + 0 + 21 = 88$.
+#
+# ### The naive sliding-window detector, run
+#
+# The landmark network of section 1 is a window classifier: it says whether a 32×32 window holds a
+# whole triangle, and where its corners are. The course's sliding-window detector runs it on every
+# 32×32 window of a larger image. On a 96×96 scene (generated as in section 3, with shapes of 10 to
+# 22 pixels) and a stride of 8 pixels that is $(96 - 32)/8 + 1 = 9$ positions per axis, 81 windows:
+#
+# - **crop by crop**: cut each window out and run the network on it, one call per window;
+# - **in one pass**: its layers as convolutions — `Dense(128)` on the 2×2×64 volume becomes
+#   `Conv2D(128, 2)`, `Dense(7)` becomes `Conv2D(7, 1)`, with the same weights reshaped — and the
+#   whole scene through it once: a 9×9×7 map, one output vector per window. Its stride is that of
+#   the three max-pools, $2^3 = 8$.
+#
+# This is why section 1's network uses *valid* convolutions: with "same" padding a crop's border
+# would see zeros where the scene has pixels, and the two would differ.
+
+# %%
+window_net = keras.Sequential(
+    [
+        keras.Input((96, 96, 3)),  # the scene below (any size would do)
+        keras.layers.Conv2D(16, 5, activation="relu"),
+        keras.layers.MaxPooling2D(2),
+        keras.layers.Conv2D(32, 3, activation="relu"),
+        keras.layers.MaxPooling2D(2),
+        keras.layers.Conv2D(64, 3, activation="relu"),
+        keras.layers.MaxPooling2D(2),
+        keras.layers.Conv2D(128, 2, activation="relu"),  # was Dense(128) on 2×2×64
+        keras.layers.Conv2D(1 + 2 * K_LANDMARKS, 1),  # was Dense(7)
+    ],
+    name="landmark_net_as_convolutions",
+)
+trained = [layer for layer in landmark_net.layers if layer.weights]
+for conv_layer, layer in zip([lr for lr in window_net.layers if lr.weights], trained, strict=True):
+    kernel, bias = layer.get_weights()
+    conv_layer.set_weights([kernel.reshape(conv_layer.kernel.shape), bias])
+
+scene = make_shapes_dataset(1, size=96, seed=10, min_objects=3, max_objects=5, object_size=(10, 22))
+scene_image = scene.images[0]
+STRIDE, positions = 8, (96 - LANDMARK_SIZE) // 8 + 1
+scene_windows = np.stack(
+    [
+        scene_image[
+            STRIDE * r : STRIDE * r + LANDMARK_SIZE, STRIDE * c : STRIDE * c + LANDMARK_SIZE
+        ]
+        for r in range(positions)
+        for c in range(positions)
+    ]
+)
+landmark_net(scene_windows[:1])  # a first call, so that neither timing includes the tracing
+window_net(scene_image[None])
+start = time.perf_counter()
+crop_by_crop = np.concatenate([landmark_net(w[None]).numpy() for w in scene_windows])
+crop_seconds = time.perf_counter() - start
+crop_by_crop = crop_by_crop.reshape(positions, positions, -1)
+start = time.perf_counter()
+one_pass = window_net(scene_image[None]).numpy()[0]
+pass_seconds = time.perf_counter() - start
+print(f"{len(scene_windows)} windows of {LANDMARK_SIZE}×{LANDMARK_SIZE}, stride {STRIDE}")
+print(f"crop by crop: {len(scene_windows)} calls, {crop_seconds:.2f} s")
+print(
+    f"in one pass: a {one_pass.shape} map, {1e3 * pass_seconds:.1f} ms "
+    f"({crop_seconds / pass_seconds:.0f}× faster)"
+)
+gap = np.abs(crop_by_crop - one_pass).max()
+print(f"the same 9×9×7 outputs (max |difference| < 1e-4): {gap < 1e-4}")
+per_window = model_cost(landmark_net)["macs"]
+shared = model_cost(window_net)["macs"]
+print(
+    f"multiplications: 81 × {per_window:,} = {81 * per_window:,} crop by crop, {shared:,} in one "
+    f"pass ({81 * per_window / shared:.1f}× fewer)"
+)
+
+# %%
+p_map = 1 / (1 + np.exp(-one_pass[..., 0]))  # (9, 9): P(a triangle in the window)
+fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.8))
+left.imshow(scene_image)
+for (y1, x1, y2, x2), label in zip(scene.boxes[0], scene.classes[0], strict=True):
+    colour = "lime" if CLASS_NAMES[label] == "triangle" else "white"
+    left.add_patch(
+        plt.Rectangle(
+            (x1 - 0.5, y1 - 0.5), x2 - x1, y2 - y1, fill=False, ec=colour, ls="--", lw=1.5
+        )
+    )
+for r, c in zip(*np.nonzero(p_map > 0.5), strict=True):
+    corners_in_scene = one_pass[r, c, 1:].reshape(-1, 2) * LANDMARK_SIZE + [STRIDE * c, STRIDE * r]
+    left.plot(*corners_in_scene.T, "x", color="red", ms=6, mew=1.5)
+left.set_title("true boxes (green: triangles); ×: corners from the windows with p̂ > 0.5")
+left.axis("off")
+shown_map = right.imshow(p_map, vmin=0, vmax=1, cmap="magma")
+right.set(title="p̂ of each window, at its top-left corner / 8", xticks=range(9), yticks=range(9))
+fig.colorbar(shown_map, ax=right, fraction=0.046)
+plt.show()
+
+# %% [markdown]
+# The naive detector finds the triangles, and shows its weaknesses: several overlapping windows
+# answer for one object (they need non-max suppression, section 4), windows that see a part of a
+# triangle or of another shape may answer too (the network only ever saw whole shapes), and the
+# window size and its 8-pixel grid are fixed. YOLO keeps the one pass and predicts the boxes
+# instead.
+
+
+# %% [markdown]
 # ## 3. YOLO: a grid, and anchor boxes
 #
 # YOLO ("you only look once", Redmon et al., 2016) lays an $S \times S$ grid on the image and gives
@@ -1048,6 +1339,9 @@ print("shapes of the results of the first one:", [tuple(t.shape) for t in found[
 # - A detector's target per object is $[p_c, b_x, b_y, b_h, b_w, c_1, \dots, c_C]$; the course's loss
 #   is the squared error (on $p_c$ alone without object); in practice a logistic loss for $p_c$,
 #   log-likelihood for the classes and squared error for the box.
+# - **Landmarks**: the target $[p, l_{1x}, l_{1y}, \dots, l_{kx}, l_{ky}]$ ($1 + 2k$ numbers), a loss
+#   that counts the coordinates only where the object is; a small network finds the 3 corners of
+#   triangles about twice as close as answering the average corners.
 # - Fully connected layers written as convolutions run a sliding-window classifier over a whole image
 #   in one pass, with the same outputs as crop by crop (checked on 4 and on 64 windows); the windows
 #   share the convolutions they overlap on.

@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 
 from utils.checks import require_int
-from utils.feature_maps import conv_pool_chain, receptive_fields, top_patches  # noqa: F401
 from utils.images import CATALOGUE, load_image, resize, to_rgb
 
 SCALED_ASSET = "vgg19_scaled_random"
