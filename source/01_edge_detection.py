@@ -3,7 +3,7 @@
 #
 # > Build the convolution by hand, find edges in photos with it, then learn an edge detector from data.
 #
-# **Runtime**: CPU, about 15 s on 2 cores (measured, offline); no GPU needed.
+# **Runtime**: CPU, about 14 s on 2 cores (measured, offline); no GPU needed.
 #
 # A convolutional network is built from one operation: slide a small grid of numbers (a *filter* or
 # *kernel*) over an image and, at every position, take the sum of the element-wise products. This

@@ -3,7 +3,7 @@
 #
 # > Your first CNNs in Keras (a face classifier and LeNet-5) and what AlexNet and VGG-16 cost.
 #
-# **Runtime**: CPU, about 41 s on 2 cores (measured, offline); no GPU needed.
+# **Runtime**: CPU, about 34 s on 2 cores (measured, offline); no GPU needed.
 #
 # Notebook 02 built one convolutional layer and one pooling layer by hand. A convolutional network
 # stacks them: a few CONV → POOL stages that shrink the image while adding channels, then fully

@@ -3,7 +3,7 @@
 #
 # > Why very deep plain networks stop learning, and how residual blocks let ResNet-50 train.
 #
-# **Runtime**: CPU, about 99 s on 2 cores (measured, offline); no GPU needed.
+# **Runtime**: CPU, about 94 s on 2 cores (measured, offline); no GPU needed.
 #
 # Deeper networks can represent more, yet a plain stack of layers gets *harder to train* as it
 # grows: past a few dozen layers its training error goes up, not down. He et al. (2016) fixed this

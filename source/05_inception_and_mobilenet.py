@@ -3,7 +3,7 @@
 #
 # > 1×1 convolutions, Inception modules and MobileNet's depthwise-separable blocks: counted, built, trained.
 #
-# **Runtime**: CPU, about 50 s on 2 cores (measured, offline); no GPU needed.
+# **Runtime**: CPU, about 51 s on 2 cores (measured, offline); no GPU needed.
 #
 # Deeper and wider networks see more, but every convolution costs multiplications, and a phone or a
 # laptop has a budget. This notebook counts that cost exactly and builds the three ideas that cut it:

@@ -3,7 +3,7 @@
 #
 # > YOLOv2 from a grid of predictions to a few boxes: IoU, score filtering, non-max suppression, real detections.
 #
-# **Runtime**: CPU, about 14 s on 2 cores (measured, offline); no GPU needed.
+# **Runtime**: CPU, about 23 s on 2 cores (measured, offline); no GPU needed.
 #
 # A classifier says *what* is in an image; a detector says what, **where**, and **how many**. This
 # notebook walks the course's path from classification with localisation to YOLO: a box as four more

@@ -3,7 +3,7 @@
 #
 # > One-shot face recognition: a siamese encoder trained with the triplet loss, then verification and identification.
 #
-# **Runtime**: CPU, about 19 s on 2 cores (measured, offline); no GPU needed.
+# **Runtime**: CPU, about 20 s on 2 cores (measured, offline); no GPU needed.
 #
 # A face-recognition door has to work from **one photo per person**: there is no training set with
 # hundreds of images of each employee, and new people arrive every week. So instead of a classifier

@@ -3,7 +3,7 @@
 #
 # > What a ConvNet's layers respond to, and new images painted from its content and style features.
 #
-# **Runtime**: CPU, about 43 s on 2 cores (measured, offline); no GPU needed.
+# **Runtime**: CPU, about 45 s on 2 cores (measured, offline); no GPU needed.
 #
 # A trained ConvNet's layers respond to edges and colours first, then to textures, then to parts of
 # objects. Gatys, Ecker and Bethge (2015) turned this into a way of painting: keep the *content* of

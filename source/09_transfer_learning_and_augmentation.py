@@ -3,7 +3,7 @@
 #
 # > Getting more from little data: augmentation, test-time tricks and transfer learning from a pretrained network.
 #
-# **Runtime**: CPU, about 54 s on 2 cores (measured, offline); no GPU needed.
+# **Runtime**: CPU, about 63 s on 2 cores (measured, offline); no GPU needed.
 #
 # A convolutional network learns from examples, and a new task rarely comes with many. Two ideas
 # make up for it. **Data augmentation** manufactures new training images from the ones you have —

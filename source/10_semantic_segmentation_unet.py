@@ -3,7 +3,7 @@
 #
 # > A class for every pixel: transposed convolution, a U-Net, and pixel accuracy, IoU and Dice to measure it.
 #
-# **Runtime**: CPU, about 28 s on 2 cores (measured, offline); no GPU needed.
+# **Runtime**: CPU, about 29 s on 2 cores (measured, offline); no GPU needed.
 #
 # A detector draws a box around each object; a **segmenter** labels every pixel. This notebook takes
 # the last step of the course's path (classification → localisation → detection → segmentation): the
