@@ -212,3 +212,15 @@ def test_train_step_needs_a_variable():
     step, image = train_step_scope()
     with pytest.raises(ValueError, match="tf.Variable"):
         tests.train_step_test(step, tf.constant(image))
+
+
+def test_train_step_on_an_optimizer_that_already_stepped_says_to_rerun_its_cell():
+    """The learner's trap: a first (wrong) attempt moved the notebook's optimizer; after the fix
+    the test says what to re-run instead of blaming the correct train_step."""
+    step, image = train_step_scope()
+    step(image)  # an earlier run: the optimizer's first step is taken
+    assert_mentions(
+        failure(tests.train_step_test, step, image),
+        "already taken 1 step(s)",
+        "re-run the cell that creates generated_image and optimizer",
+    )

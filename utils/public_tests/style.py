@@ -140,18 +140,37 @@ def _explain_step_crash(error: Exception) -> str:
     return f"train_step raised {type(error).__name__}: {first} — {why} (hint: {_STEP_HINT})"
 
 
+def _steps_taken(target: Callable[..., Any]) -> int:
+    """How many steps the optimizer ``train_step`` uses (the notebook's global ``optimizer``) has
+    taken already; 0 when it cannot be found (e.g. a function that is not the notebook's)."""
+    function = getattr(target, "python_function", target)  # a tf.function wraps the Python one
+    optimizer = getattr(function, "__globals__", {}).get("optimizer")
+    iterations = getattr(optimizer, "iterations", None)
+    return int(np.asarray(iterations)) if iterations is not None else 0
+
+
 def train_step_test(target: Callable[[Any], Any], generated_image: Any, learning_rate=0.01) -> None:
     """Check two calls of ``train_step(generated_image)`` with a fresh Adam optimizer.
 
     Properties checked: it returns a finite scalar J; it updates ``generated_image`` in place;
     Adam's first step moves each pixel by about ``learning_rate`` (|m̂/√v̂| = 1); the values stay
-    in [0, 1]; the cost of the second call is lower than the first.
+    in [0, 1]; the cost of the second call is lower than the first. An optimizer that has already
+    stepped (an earlier run of ``train_step``) is reported as such: its next step is not a first
+    step, so the test could not judge a correct ``train_step``.
     """
     import tensorflow as tf
 
     check = Checker("train_step")
     if not isinstance(generated_image, tf.Variable):
         raise ValueError("generated_image must be a tf.Variable (the test updates it)")
+    steps = _steps_taken(target)
+    if steps:
+        raise AssertionError(
+            f"train_step's optimizer has already taken {steps} step(s) (train_step ran before "
+            "this test, e.g. an earlier attempt or an earlier run of this cell), so Adam's next "
+            "step is not a first step: re-run the cell that creates generated_image and "
+            "optimizer, then the cell of train_step, then this test"
+        )
     before = generated_image.numpy().copy()
     J1 = check.call_or_raise(_explain_step_crash, target, generated_image)
     after = generated_image.numpy().copy()
