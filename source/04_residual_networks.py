@@ -418,9 +418,114 @@ for _f, _filters, _s, _shape in [(1, [2, 3, 5], 2, (3, 5, 7, 3)), (4, [3, 2, 4],
 ### END HIDDEN TESTS
 
 # %% [markdown]
+# ## 4. ResNet50
+#
+# ResNet50 stacks 16 bottleneck blocks (48 convolutions) between a first 7×7 convolution and a dense
+# layer: 50 weighted layers. For a 64×64×3 image and 6 classes:
+#
+# | stage | layers | output |
+# |---|---|---|
+# | 1 | `ZeroPadding2D((3, 3))`; `Conv2D(64, (7, 7), strides=(2, 2))`; `BatchNormalization(axis=3)`; ReLU; `MaxPooling2D((3, 3), strides=(2, 2))` | 70 → 32 → 15: $15 \times 15 \times 64$ |
+# | 2 | convolutional block, filters [64, 64, 256], f = 3, **s = 1**; 2 identity blocks | $15 \times 15 \times 256$ |
+# | 3 | convolutional block, filters [128, 128, 512], f = 3, s = 2; 3 identity blocks | $8 \times 8 \times 512$ |
+# | 4 | convolutional block, filters [256, 256, 1024], f = 3, s = 2; 5 identity blocks | $4 \times 4 \times 1024$ |
+# | 5 | convolutional block, filters [512, 512, 2048], f = 3, s = 2; 2 identity blocks | $2 \times 2 \times 2048$ |
+# | out | `AveragePooling2D((2, 2))`; `Flatten()`; `Dense(classes, activation="softmax")` | 2048 → `classes` |
+#
+# The sizes follow $\lfloor (n + 2p - f)/s \rfloor + 1$: $(70 - 7)/2 + 1 = 32$, $(32 - 3)/2 + 1 = 15$,
+# then $\lfloor 14/2 \rfloor + 1 = 8$, 4, 2.
+#
+# ### Exercise 3 — `ResNet50` (4 points)
+#
+# Build it with the Functional API: `X_input = Input(input_shape)`, then the layers of the table,
+# each called on the previous output; give the first `Conv2D` and the `Dense` layer
+# `kernel_initializer=glorot_uniform(seed=0)`; the identity blocks use their default initializer.
+# Return `Model(inputs=X_input, outputs=X)`. The test compares every layer (type, output shape,
+# parameters, filters, kernel, strides, padding, activation) with the table.
+
+# %% solution="ResNet50"
+def ResNet50(input_shape=(64, 64, 3), classes=6):
+    """ResNet50: CONV2D → BN → ReLU → MAXPOOL → stages 2–5 of residual blocks → AVGPOOL → DENSE.
+
+    Arguments:
+    input_shape -- shape of the images of the dataset, (n_H, n_W, n_C)
+    classes -- integer, number of classes
+
+    Returns:
+    model -- a keras.Model mapping (m, *input_shape) images to (m, classes) probabilities
+    """
+    ### BEGIN SOLUTION
+    X_input = Input(input_shape)
+    X = ZeroPadding2D((3, 3))(X_input)
+
+    # Stage 1
+    X = Conv2D(64, (7, 7), strides=(2, 2), kernel_initializer=glorot_uniform(seed=0))(X)
+    X = BatchNormalization(axis=3)(X)
+    X = Activation("relu")(X)
+    X = MaxPooling2D((3, 3), strides=(2, 2))(X)
+
+    # Stage 2
+    X = convolutional_block(X, f=3, filters=[64, 64, 256], s=1)
+    X = identity_block(X, 3, [64, 64, 256])
+    X = identity_block(X, 3, [64, 64, 256])
+
+    # Stage 3
+    X = convolutional_block(X, f=3, filters=[128, 128, 512], s=2)
+    for _ in range(3):
+        X = identity_block(X, 3, [128, 128, 512])
+
+    # Stage 4
+    X = convolutional_block(X, f=3, filters=[256, 256, 1024], s=2)
+    for _ in range(5):
+        X = identity_block(X, 3, [256, 256, 1024])
+
+    # Stage 5
+    X = convolutional_block(X, f=3, filters=[512, 512, 2048], s=2)
+    for _ in range(2):
+        X = identity_block(X, 3, [512, 512, 2048])
+
+    X = AveragePooling2D((2, 2))(X)
+    X = Flatten()(X)
+    X = Dense(classes, activation="softmax", kernel_initializer=glorot_uniform(seed=0))(X)
+    model = Model(inputs=X_input, outputs=X)
+    ### END SOLUTION
+    return model
+
+
+# %% tests="ResNet50_test" points=4
+ResNet50_test(ResNet50)
+### BEGIN HIDDEN TESTS
+_model = ResNet50(input_shape=(96, 80, 1), classes=10)
+_rows, _where = resnet50_layers((96, 80, 1), 10)
+assert _model.output_shape == (None, 10), (
+    f"ResNet50(input_shape=(96, 80, 1), classes=10) has output shape {_model.output_shape}"
+)
+_differences = compare_summaries(summary(_model), _rows)
+assert not _differences, (
+    f"ResNet50(input_shape=(96, 80, 1), classes=10) differs from the architecture: {_differences}"
+)
+### END HIDDEN TESTS
+
+# %%
+model = ResNet50(input_shape=(64, 64, 3), classes=6)
+trainable = sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)
+print(f"ResNet50: {len(model.layers)} layers, {model.count_params():,} parameters")
+print(f"  trainable {trainable:,}; not trainable {model.count_params() - trainable:,}")
+print("  (the moving mean and variance of the 53 BatchNormalization layers)")
+print(f"  float32 weights: {model.count_params() * 4 / 2**20:.1f} MiB")
+model.summary(line_length=120, print_fn=lambda text, line_break=True: print(text, end=""))
+
+# %% [markdown]
+# Of the 23.6 million parameters, 15 million sit in stage 5 (three blocks with 2048 channels), which
+# works on 2×2 feature maps: the cost of a layer in parameters and the cost in computation are far
+# apart. Every BN layer has $4 n_C$ parameters: $\gamma$ and $\beta$ are trained, the two moving
+# averages are only updated.
+
+
+# %% [markdown]
 # ### ResNet-34 as in the paper, and two ways to change the shape
 #
-# ResNet50 (next section) is made of bottleneck blocks. The network the ResNet paper draws, and
+# ResNet50 (above) is made of bottleneck blocks. The network the ResNet paper draws, and
 # the course shows, is **ResNet-34**, made of *basic* blocks: two 3×3 "same" convolutions, each
 # followed by BN, with the shortcut added before the second ReLU. After a 7×7 convolution (64
 # filters, stride 2) and a 3×3 max-pool (stride 2), four stages of 3, 4, 6 and 3 basic blocks with
@@ -579,109 +684,6 @@ print(f"built and counted in {time.perf_counter() - start:.1f} s")
 
 
 # %% [markdown]
-# ## 4. ResNet50
-#
-# ResNet50 stacks 16 bottleneck blocks (48 convolutions) between a first 7×7 convolution and a dense
-# layer: 50 weighted layers. For a 64×64×3 image and 6 classes:
-#
-# | stage | layers | output |
-# |---|---|---|
-# | 1 | `ZeroPadding2D((3, 3))`; `Conv2D(64, (7, 7), strides=(2, 2))`; `BatchNormalization(axis=3)`; ReLU; `MaxPooling2D((3, 3), strides=(2, 2))` | 70 → 32 → 15: $15 \times 15 \times 64$ |
-# | 2 | convolutional block, filters [64, 64, 256], f = 3, **s = 1**; 2 identity blocks | $15 \times 15 \times 256$ |
-# | 3 | convolutional block, filters [128, 128, 512], f = 3, s = 2; 3 identity blocks | $8 \times 8 \times 512$ |
-# | 4 | convolutional block, filters [256, 256, 1024], f = 3, s = 2; 5 identity blocks | $4 \times 4 \times 1024$ |
-# | 5 | convolutional block, filters [512, 512, 2048], f = 3, s = 2; 2 identity blocks | $2 \times 2 \times 2048$ |
-# | out | `AveragePooling2D((2, 2))`; `Flatten()`; `Dense(classes, activation="softmax")` | 2048 → `classes` |
-#
-# The sizes follow $\lfloor (n + 2p - f)/s \rfloor + 1$: $(70 - 7)/2 + 1 = 32$, $(32 - 3)/2 + 1 = 15$,
-# then $\lfloor 14/2 \rfloor + 1 = 8$, 4, 2.
-#
-# ### Exercise 3 — `ResNet50` (4 points)
-#
-# Build it with the Functional API: `X_input = Input(input_shape)`, then the layers of the table,
-# each called on the previous output; give the first `Conv2D` and the `Dense` layer
-# `kernel_initializer=glorot_uniform(seed=0)`; the identity blocks use their default initializer.
-# Return `Model(inputs=X_input, outputs=X)`. The test compares every layer (type, output shape,
-# parameters, filters, kernel, strides, padding, activation) with the table.
-
-# %% solution="ResNet50"
-def ResNet50(input_shape=(64, 64, 3), classes=6):
-    """ResNet50: CONV2D → BN → ReLU → MAXPOOL → stages 2–5 of residual blocks → AVGPOOL → DENSE.
-
-    Arguments:
-    input_shape -- shape of the images of the dataset, (n_H, n_W, n_C)
-    classes -- integer, number of classes
-
-    Returns:
-    model -- a keras.Model mapping (m, *input_shape) images to (m, classes) probabilities
-    """
-    ### BEGIN SOLUTION
-    X_input = Input(input_shape)
-    X = ZeroPadding2D((3, 3))(X_input)
-
-    # Stage 1
-    X = Conv2D(64, (7, 7), strides=(2, 2), kernel_initializer=glorot_uniform(seed=0))(X)
-    X = BatchNormalization(axis=3)(X)
-    X = Activation("relu")(X)
-    X = MaxPooling2D((3, 3), strides=(2, 2))(X)
-
-    # Stage 2
-    X = convolutional_block(X, f=3, filters=[64, 64, 256], s=1)
-    X = identity_block(X, 3, [64, 64, 256])
-    X = identity_block(X, 3, [64, 64, 256])
-
-    # Stage 3
-    X = convolutional_block(X, f=3, filters=[128, 128, 512], s=2)
-    for _ in range(3):
-        X = identity_block(X, 3, [128, 128, 512])
-
-    # Stage 4
-    X = convolutional_block(X, f=3, filters=[256, 256, 1024], s=2)
-    for _ in range(5):
-        X = identity_block(X, 3, [256, 256, 1024])
-
-    # Stage 5
-    X = convolutional_block(X, f=3, filters=[512, 512, 2048], s=2)
-    for _ in range(2):
-        X = identity_block(X, 3, [512, 512, 2048])
-
-    X = AveragePooling2D((2, 2))(X)
-    X = Flatten()(X)
-    X = Dense(classes, activation="softmax", kernel_initializer=glorot_uniform(seed=0))(X)
-    model = Model(inputs=X_input, outputs=X)
-    ### END SOLUTION
-    return model
-
-
-# %% tests="ResNet50_test" points=4
-ResNet50_test(ResNet50)
-### BEGIN HIDDEN TESTS
-_model = ResNet50(input_shape=(96, 80, 1), classes=10)
-_rows, _where = resnet50_layers((96, 80, 1), 10)
-assert _model.output_shape == (None, 10), (
-    f"ResNet50(input_shape=(96, 80, 1), classes=10) has output shape {_model.output_shape}"
-)
-_differences = compare_summaries(summary(_model), _rows)
-assert not _differences, (
-    f"ResNet50(input_shape=(96, 80, 1), classes=10) differs from the architecture: {_differences}"
-)
-### END HIDDEN TESTS
-
-# %%
-model = ResNet50(input_shape=(64, 64, 3), classes=6)
-trainable = sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)
-print(f"ResNet50: {len(model.layers)} layers, {model.count_params():,} parameters")
-print(f"  trainable {trainable:,}; not trainable {model.count_params() - trainable:,}")
-print("  (the moving mean and variance of the 53 BatchNormalization layers)")
-print(f"  float32 weights: {model.count_params() * 4 / 2**20:.1f} MiB")
-model.summary(line_length=120, print_fn=lambda text, line_break=True: print(text, end=""))
-
-# %% [markdown]
-# Of the 23.6 million parameters, 15 million sit in stage 5 (three blocks with 2048 channels), which
-# works on 2×2 feature maps: the cost of a layer in parameters and the cost in computation are far
-# apart. Every BN layer has $4 n_C$ parameters: $\gamma$ and $\beta$ are trained, the two moving
-# averages are only updated.
-#
 # ## 5. The data
 #
 # The course trains ResNet50 on its SIGNS set: 1,080 training and 120 test photos of hands showing
